@@ -1,0 +1,210 @@
+"""Base settings: read the environment (through config.env only) and define everything else.
+
+Test and production settings import this module and only override.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from config.env import cache_config, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("CONSULAR_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Insecure development defaults; config.settings.production refuses to start with any of them.
+DEV_SECRET_KEY = "consular-insecure-development-key-do-not-use-in-production"
+DEV_DATA_KEY = "Y29uc3VsYXItZGV2LWRhdGEta2V5LW5vdC1zZWNyZXQ="  # base64 of 32 public bytes
+DEV_HASH_KEY = "consular-insecure-development-hash-key"
+
+SECRET_KEY = env_str("CONSULAR_SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = env_bool("CONSULAR_DEBUG", False)
+ALLOWED_HOSTS = env_list("CONSULAR_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CONSULAR_CSRF_TRUSTED_ORIGINS", "")
+
+# Personal-data encryption: a comma-separated list of Fernet keys, newest first. The first encrypts,
+# all decrypt; `consular rotatekeys` re-encrypts every stored value with the first.
+DATA_KEYS = env_list("CONSULAR_DATA_KEYS", DEV_DATA_KEY)
+# Key for the keyed hashes (HMAC-SHA256) that allow exact look-up of passport numbers and phones.
+HASH_KEY = env_str("CONSULAR_HASH_KEY", DEV_HASH_KEY)
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("CONSULAR_DATABASE_URL", f"sqlite:///{VAR_DIR / 'consular.sqlite3'}"),
+        conn_max_age=env_int("CONSULAR_DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web server and the task worker share one file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+CACHES = {"default": cache_config(env_str("CONSULAR_CACHE_URL", "db://consular_cache"))}
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "consular.core",
+    "consular.accounts",
+    "consular.api",
+    "consular.portal",
+    "consular.console",
+    "consular.server",
+]
+
+MIDDLEWARE = [
+    "consular.core.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "consular.api.idempotency.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "consular.core.context_processors.deployment",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "consular" / "locale"]
+TIME_ZONE = env_str("CONSULAR_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("CONSULAR_SESSION_SECONDS", 8 * 3600)
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Deployment identity: everything country-specific is configuration.
+CONSULAR_DEPLOYMENT = {
+    "home_country": env_str("CONSULAR_HOME_COUNTRY", "CN"),
+    "hotline": env_str("CONSULAR_HOTLINE", "+86-10-12308"),
+    "hq_code": env_str("CONSULAR_HQ_CODE", "HQ"),
+    "missions_file": env_str(
+        "CONSULAR_MISSIONS_FILE", str(BASE_DIR / "consular" / "core" / "data" / "missions.toml")
+    ),
+}
+# Seconds between audit-chain sealing passes run by `consular worker`.
+AUDIT_SEAL_INTERVAL = env_int("CONSULAR_AUDIT_SEAL_INTERVAL", 5)
+# How long a stored Idempotency-Key answer is kept.
+IDEMPOTENCY_TTL_HOURS = env_int("CONSULAR_IDEMPOTENCY_TTL_HOURS", 24)
+
+# Limits for anonymous API callers, per client address ("N/sec", "N/min", "N/hour", "N/day").
+RATE_LIMITS = {
+    "anon": env_str("CONSULAR_ANON_RATE", "120/min"),
+    "anon_burst": env_str("CONSULAR_ANON_BURST_RATE", "20/sec"),
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "consular.accounts.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "consular.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "consular.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "consular.api.throttling.AnonBurstThrottle",
+        "consular.api.throttling.AnonSustainedThrottle",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Consular API",
+    "DESCRIPTION": "Consular protection and services platform. Errors are always "
+    '`{"error": {"code", "message", "fields"}}`; every POST honours `Idempotency-Key`.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("CONSULAR_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Number of trusted reverse proxies in front of the app (for the client address in the audit log).
+PROXY_COUNT = env_int("CONSULAR_PROXY_COUNT", 0)

@@ -1,0 +1,84 @@
+"""Writes for accounts: create users, issue and revoke API tokens. Each writes its audit row."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from consular.accounts.models import MISSION_ROLES, ApiToken, Role, User
+from consular.accounts.tokens import token_generate, token_hash
+from consular.core.audit import audit_record
+from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.models import Mission
+
+
+def password_generate() -> str:
+    return secrets.token_urlsafe(15)
+
+
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    role: str,
+    mission_code: str | None = None,
+    email: str = "",
+    password: str | None = None,
+    phone: str = "",
+    full_name: str = "",
+) -> tuple[User, str]:
+    """Create a user. Returns the user and the password (generated when none was given)."""
+    fields: dict[str, list[str]] = {}
+    if role not in Role.values:
+        fields["role"] = [f"must be one of {', '.join(Role.values)}"]
+    mission = None
+    if mission_code:
+        mission = Mission.objects.filter(code=mission_code.upper(), active=True).first()
+        if mission is None:
+            fields["mission"] = [f"unknown mission {mission_code!r}"]
+    elif role in MISSION_ROLES:
+        fields["mission"] = ["required for this role"]
+    if User.objects.filter(username=username).exists():
+        fields["username"] = ["already taken"]
+    if not username or len(username) > 150:
+        fields["username"] = ["1 to 150 characters"]
+    password = password or password_generate()
+    try:
+        validate_password(password, User(username=username, email=email))
+    except ValidationError as exc:
+        fields["password"] = list(exc.messages)
+    if fields:
+        raise ApplicationError(ErrorCode.INVALID, "The user could not be created.", fields=fields)
+    with transaction.atomic():
+        first, _, last = full_name.partition(" ")
+        user = User(username=username, role=role, mission=mission, email=email, phone=phone,
+                    first_name=first, last_name=last)
+        user.set_password(password)
+        user.save()
+        audit_record(
+            actor=actor, action="user.create", obj=user,
+            data={"role": role, "mission": mission.code if mission else None},
+        )
+    return user, password
+
+
+def token_create(*, actor: Any, user: User, name: str = "", expires_at: Any = None) -> tuple[ApiToken, str]:
+    """Issue a token for `user`. The plain token is returned once and never stored."""
+    token = token_generate()
+    with transaction.atomic():
+        record = ApiToken.objects.create(
+            user=user, name=name, prefix=token[:10], key_hash=token_hash(token), expires_at=expires_at
+        )
+        audit_record(actor=actor, action="apitoken.create", obj=record, data={"user": user.username})
+    return record, token
+
+
+def token_revoke(*, actor: Any, token: ApiToken) -> None:
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(actor=actor, action="apitoken.revoke", obj=token)

@@ -1,0 +1,121 @@
+"""`Idempotency-Key` for every POST under /api/.
+
+The key's record is written in the same database transaction as the work the request does, so either both
+commit or neither does: a retry after a crash finds no record and does the work once; a retry after success
+gets the stored answer and creates nothing. A concurrent duplicate waits on the unique index (PostgreSQL) or
+the write lock (SQLite) and then receives the first answer. The same key with a different body is refused
+with 422. Answers of 5xx and 429 are not kept (the transaction is rolled back), so the client may retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from consular.api.models import IdempotencyRecord
+from consular.core.errors import ErrorCode
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def _error(status: int, code: str, message: str, field_messages: list[str] | None = None) -> JsonResponse:
+    fields = {HEADER: field_messages} if field_messages else {}
+    return JsonResponse({"error": {"code": code, "message": message, "fields": fields}}, status=status)
+
+
+def _owner(request: HttpRequest) -> str:
+    authorization = request.headers.get("Authorization", "")
+    if authorization:
+        return hashlib.sha256(authorization.encode("utf-8")).hexdigest()
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return hashlib.sha256(f"session-user:{user.pk}".encode()).hexdigest()
+    return "anonymous"
+
+
+def _request_hash(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() if request.method else b"")
+    digest.update(b"\0" + request.get_full_path().encode("utf-8") + b"\0")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or key is None or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        key = key.strip()
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isascii():
+            return _error(400, ErrorCode.INVALID, "Invalid Idempotency-Key.", ["1 to 255 ASCII characters"])
+        owner, request_hash = _owner(request), _request_hash(request)
+        cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(owner=owner, key=key, created_at__lt=cutoff).delete()
+            existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+            if existing is not None:
+                return self._answer_existing(existing, request_hash)
+            response = self.get_response(request)
+            if response.status_code >= 500 or response.status_code in (409, 429):
+                transaction.set_rollback(True)
+                return response
+            if getattr(response, "streaming", False):
+                return response
+            try:
+                with transaction.atomic():
+                    IdempotencyRecord.objects.create(
+                        owner=owner,
+                        key=key,
+                        method="POST",
+                        path=request.path[:500],
+                        request_hash=request_hash,
+                        status_code=response.status_code,
+                        content_type=response.get("Content-Type", ""),
+                        body=response.content,
+                        created_at=timezone.now(),
+                    )
+            except IntegrityError:
+                # A concurrent request with the same key committed first: undo this one's work.
+                transaction.set_rollback(True)
+                winner = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+                if winner is None:
+                    return _error(409, ErrorCode.IDEMPOTENCY_IN_PROGRESS, "Retry this request.")
+                return self._answer_existing(winner, request_hash)
+        return response
+
+    @staticmethod
+    def _answer_existing(record: IdempotencyRecord, request_hash: str) -> HttpResponse:
+        if record.request_hash != request_hash:
+            return _error(
+                422,
+                ErrorCode.IDEMPOTENCY_MISMATCH,
+                "This Idempotency-Key was already used with a different request.",
+                ["already used with a different request body or path"],
+            )
+        return _replay(record)
+
+
+def idempotency_prune() -> int:
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+

@@ -1,0 +1,57 @@
+"""Reads for reference data and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from consular.core.models import AuditEntry, Country, Jurisdiction, Mission
+
+
+def countries_list(*, query: str = "") -> QuerySet[Country]:
+    qs = Country.objects.all()
+    if query:
+        qs = qs.filter(Q(code__iexact=query) | Q(name_en__icontains=query) | Q(name_zh__icontains=query))
+    return qs
+
+
+def missions_list(*, country: str = "", kind: str = "", active: bool | None = True) -> QuerySet[Mission]:
+    qs = Mission.objects.all()
+    if country:
+        qs = qs.filter(country_id=country.upper())
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs
+
+
+def mission_detail(*, code: str) -> Mission | None:
+    return (
+        Mission.objects.prefetch_related(
+            Prefetch("jurisdiction", queryset=Jurisdiction.objects.select_related("subdivision"))
+        )
+        .filter(code=code.upper())
+        .first()
+    )
+
+
+def audit_entries(*, actor: Any, filters: dict[str, Any]) -> QuerySet[AuditEntry]:
+    """The audit log as an auditor may browse it; nobody else gets any row."""
+    if not actor or not actor.is_authenticated or actor.role != "auditor":
+        return AuditEntry.objects.none()
+    qs = AuditEntry.objects.all()
+    if filters.get("actor"):
+        qs = qs.filter(actor_username=filters["actor"])
+    if filters.get("action"):
+        qs = qs.filter(action__startswith=filters["action"])
+    if filters.get("object_type"):
+        qs = qs.filter(object_type=filters["object_type"])
+    if filters.get("object_id"):
+        qs = qs.filter(object_id=filters["object_id"])
+    if filters.get("since"):
+        qs = qs.filter(created_at__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(created_at__lt=filters["until"])
+    return qs.order_by("-id")

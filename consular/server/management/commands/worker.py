@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from consular.server import periodic
+
+
+class Command(BaseCommand):
+    help = "Run the task worker (django-tasks database queue) and the periodic housekeeping jobs."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--queue-name", default="*", help="Queues to process, comma-separated ('*' = all).")
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls when idle.")
+        parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        if not options["batch"]:
+            periodic.start(stop)
+        try:
+            call_command(
+                "db_worker",
+                queue_name=options["queue_name"],
+                interval=options["interval"],
+                batch=options["batch"],
+                reload=False,
+                verbosity=options["verbosity"],
+            )
+        finally:
+            stop.set()
