@@ -67,6 +67,38 @@ def user_create(
     return user, password
 
 
+def user_create_by(
+    *,
+    actor: Any,
+    username: str,
+    role: str,
+    mission_code: str | None = None,
+    email: str = "",
+    password: str,
+    full_name: str = "",
+) -> User:
+    """An officer creates an account. HQ officers may create any account; a mission officer may create
+    volunteers for the own mission only; nobody else may create accounts."""
+    actor_role = getattr(actor, "role", None)
+    if actor_role == Role.HQ_OFFICER:
+        pass
+    elif actor_role == Role.MISSION_OFFICER:
+        own = actor.mission.code if actor.mission else None
+        if role != Role.VOLUNTEER or (mission_code or "").upper() != own:
+            raise ApplicationError(
+                ErrorCode.PERMISSION_DENIED,
+                "A mission officer may only create volunteers for the own mission.",
+                status=403,
+            )
+    else:
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, "You may not create accounts.", status=403)
+    user, _ = user_create(
+        actor=actor, username=username, role=role, mission_code=mission_code, email=email,
+        password=password, full_name=full_name,
+    )
+    return user
+
+
 def token_create(*, actor: Any, user: User, name: str = "", expires_at: Any = None) -> tuple[ApiToken, str]:
     """Issue a token for `user`. The plain token is returned once and never stored."""
     token = token_generate()

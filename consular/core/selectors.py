@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from consular.core.models import AuditEntry, Country, Jurisdiction, Mission
 
@@ -12,7 +12,9 @@ from consular.core.models import AuditEntry, Country, Jurisdiction, Mission
 def countries_list(*, query: str = "") -> QuerySet[Country]:
     qs = Country.objects.all()
     if query:
+        exact = Case(When(code=query.upper(), then=Value(0)), default=Value(1), output_field=IntegerField())
         qs = qs.filter(Q(code__iexact=query) | Q(name_en__icontains=query) | Q(name_zh__icontains=query))
+        qs = qs.annotate(exact=exact).order_by("exact", "code")
     return qs
 
 

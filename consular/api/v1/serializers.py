@@ -74,6 +74,15 @@ class UserSerializer(MeSerializer):
         fields = ["username", "role", "mission", "is_active", "last_login", "date_joined"]
 
 
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{1,150}$", max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    mission = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    password = serializers.CharField(write_only=True, min_length=10, max_length=128, trim_whitespace=False)
+
+
 class AuditEntrySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_username")
     sealed = serializers.SerializerMethodField()

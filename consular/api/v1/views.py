@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consular.accounts.selectors import user_get, users_visible
+from consular.accounts.services import user_create_by
 from consular.api.permissions import IsAuditor, IsStaff
 from consular.api.v1 import serializers as s
 from consular.core.audit import audit_record
@@ -103,13 +104,31 @@ class MeView(APIView):
 
 
 class UserList(generics.ListAPIView):
-    """Staff accounts, scoped: HQ and auditors see all, a mission officer only the mission's."""
+    """Accounts, scoped: HQ and auditors see all, a mission officer only the mission's.
+
+    POST creates an account: HQ officers any, a mission officer volunteers of the own mission."""
 
     permission_classes = [IsStaff]
     serializer_class = s.UserSerializer
 
     def get_queryset(self) -> Any:
         return users_visible(actor=self.request.user)
+
+    @extend_schema(request=s.UserCreateSerializer, responses={201: s.UserSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        user = user_create_by(
+            actor=request.user,
+            username=v["username"],
+            role=v["role"],
+            mission_code=v.get("mission") or None,
+            email=v.get("email", ""),
+            password=v["password"],
+            full_name=v.get("name", ""),
+        )
+        return Response(s.UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class UserDetail(APIView):

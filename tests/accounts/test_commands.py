@@ -1,0 +1,76 @@
+"""`consular createuser` and `consular apitoken`."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from rest_framework.test import APIClient
+
+from consular.accounts.models import User
+from consular.core.models import AuditEntry
+
+
+class Pipe(io.StringIO):
+    def isatty(self) -> bool:
+        return False
+
+
+def _run(*args: str, stdin: str | None = None) -> str:
+    out = io.StringIO()
+    kwargs = {"stdout": out}
+    if stdin is not None:
+        kwargs["stdin"] = Pipe(stdin)
+    call_command(*args, **kwargs)
+    return out.getvalue()
+
+
+def test_password_from_stdin(reference):
+    output = _run("createuser", "somsak", "--role", "mission_officer", "--mission", "th-cnx",
+                  "--email", "s@example.org", stdin="a-very-good-password-7\n")
+    assert "created somsak (mission_officer, TH-CNX)" in output
+    assert "password" not in output
+    user = User.objects.get(username="somsak")
+    assert user.mission.code == "TH-CNX"
+    assert authenticate(username="somsak", password="a-very-good-password-7") == user
+    assert AuditEntry.objects.filter(action="user.create", object_id=str(user.pk)).exists()
+
+
+def test_generated_password_is_printed_once(reference):
+    output = _run("createuser", "li", "--role", "auditor", stdin="")
+    password = output.split("password: ")[1].strip()
+    assert len(password) >= 16
+    assert authenticate(username="li", password=password) is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x1", "--role", "mission_officer"], "mission: required for this role"),
+        (["x2", "--role", "mission_officer", "--mission", "NOPE"], "unknown mission"),
+        (["x3", "--role", "citizen"], "password"),  # a weak password from stdin
+    ],
+)
+def test_bad_input_is_refused(reference, args, message):
+    with pytest.raises(CommandError, match=message):
+        _run("createuser", *args, stdin="123\n")
+    assert not User.objects.filter(username=args[0]).exists()
+
+
+def test_unknown_role_is_refused_by_the_parser(reference):
+    with pytest.raises(CommandError):
+        _run("createuser", "x", "--role", "emperor")
+
+
+def test_apitoken_prints_a_working_token(reference):
+    _run("createuser", "wang", "--role", "hq_officer", "--mission", "HQ", stdin="another-good-password-9\n")
+    token = _run("apitoken", "wang").strip()
+    assert token.startswith("csl_")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/v1/me").json()["username"] == "wang"
+    with pytest.raises(CommandError, match="no user"):
+        _run("apitoken", "nobody")

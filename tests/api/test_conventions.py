@@ -1,0 +1,240 @@
+"""API conventions: health, JSON errors, pagination, OpenAPI, tokens, idempotency, rate limits."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError
+from django.utils import timezone
+
+from consular.accounts.models import ApiToken, User
+from consular.core.models import AuditEntry
+
+
+def test_health_ok(api, reference):
+    response = api().get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_reports_a_failing_database(api, reference, monkeypatch):
+    class Unreachable:
+        def cursor(self):
+            raise DatabaseError("connection refused")
+
+    monkeypatch.setattr("consular.api.v1.views.connection", Unreachable())
+    response = api().get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unavailable"}
+
+
+def test_unknown_api_route_is_a_json_404(api, reference):
+    response = api().get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_me_requires_a_valid_token(api, roles):
+    assert api().get("/api/v1/me").json()["error"]["code"] == "not_authenticated"
+    assert api().get("/api/v1/me").status_code == 401
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION="Bearer csl_not-a-real-token")
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json() == {"error": {"code": "not_authenticated", "message": "Invalid or expired token.",
+                                         "fields": {}}}
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_me_answers_username_role_mission(api, roles):
+    body = api(roles["officer_cnx"]).get("/api/v1/me").json()
+    assert body["username"] == roles["officer_cnx"].username
+    assert body["role"] == "mission_officer"
+    assert body["mission"] == "TH-CNX"
+    assert api(roles["citizen"]).get("/api/v1/me").json()["mission"] is None
+
+
+def test_revoked_and_expired_tokens_are_refused(api, roles):
+    client = api(roles["hq_officer"])
+    assert client.get("/api/v1/me").status_code == 200
+    ApiToken.objects.filter(user=roles["hq_officer"]).update(revoked_at=timezone.now())
+    assert client.get("/api/v1/me").status_code == 401
+    client = api(roles["auditor"])
+    ApiToken.objects.filter(user=roles["auditor"]).update(expires_at=timezone.now())
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_tokens_are_stored_hashed(api, roles):
+    client = api(roles["hq_officer"])
+    token = client._credentials["HTTP_AUTHORIZATION"].split()[1]
+    stored = ApiToken.objects.get(user=roles["hq_officer"])
+    assert token not in (stored.key_hash, stored.prefix) and len(stored.key_hash) == 64
+
+
+def test_passwords_are_argon2(roles):
+    assert roles["citizen"].password.startswith("argon2$argon2id$")
+
+
+def test_lists_are_paginated(api, reference):
+    body = api().get("/api/v1/countries", {"page_size": 10, "page": 2}).json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] >= 249 and len(body["results"]) == 10
+    assert "page=3" in body["next"]
+    assert api().get("/api/v1/countries", {"page": 999}).status_code == 404
+
+
+def test_country_search_and_language(api, reference):
+    body = api().get("/api/v1/countries", {"q": "老挝"}).json()
+    assert [c["code"] for c in body["results"]] == ["LA"]
+    assert body["results"][0]["name"] == "老挝"
+    english = api().get("/api/v1/countries", {"q": "LA"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["results"][0]["name"] == "Laos"
+
+
+def test_mission_detail_has_jurisdiction(api, reference):
+    body = api().get("/api/v1/missions/TH-CNX").json()
+    assert body["kind"] == "consulate_general" and body["country"] == "TH"
+    assert {j["subdivision"] for j in body["jurisdiction"]} == {"TH-50", "TH-57", "TH-58"}
+    assert api().get("/api/v1/missions/XX-NOPE").status_code == 404
+    listed = api().get("/api/v1/missions", {"country": "TH"}).json()
+    assert [m["code"] for m in listed["results"]] == ["TH-BKK", "TH-CNX"]
+
+
+def test_jurisdiction_endpoint(api, reference):
+    assert api().get("/api/v1/jurisdiction", {"country": "TH", "subdivision": "TH-50"}).json()["code"] == "TH-CNX"
+    bad = api().get("/api/v1/jurisdiction", {"country": "TH", "subdivision": "US-NY"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "unknown_subdivision"
+    assert "subdivision" in bad.json()["error"]["fields"]
+    missing = api().get("/api/v1/jurisdiction")
+    assert missing.status_code == 400 and "country" in missing.json()["error"]["fields"]
+
+
+def test_openapi_schema_and_docs_are_served_locally(client, reference):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    doc = schema.json()
+    assert doc["openapi"].startswith("3.")
+    for path in ["/api/v1/health", "/api/v1/countries", "/api/v1/missions", "/api/v1/missions/{code}",
+                 "/api/v1/me", "/api/v1/audit", "/api/v1/users"]:
+        assert path in doc["paths"], path
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+
+
+def test_malformed_json_is_a_400(api, roles):
+    response = api(roles["hq_officer"]).post("/api/v1/users", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_request"
+
+
+NEW_USER = {"username": "somchai", "role": "mission_officer", "mission": "TH-CNX",
+            "password": "a-long-enough-password-1", "email": "somchai@example.org"}
+
+
+def test_validation_errors_name_the_fields(api, roles):
+    response = api(roles["hq_officer"]).post(
+        "/api/v1/users", {"username": "bad name!", "role": "king", "password": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {"username", "role", "password"}
+    unknown_mission = api(roles["hq_officer"]).post(
+        "/api/v1/users", {**NEW_USER, "mission": "ZZ-NOPE"}, format="json"
+    )
+    assert unknown_mission.status_code == 400
+    assert unknown_mission.json()["error"]["fields"] == {"mission": ["unknown mission 'ZZ-NOPE'"]}
+    assert not User.objects.filter(username="somchai").exists()
+
+
+def test_idempotent_retry_returns_the_first_answer_and_creates_nothing(api, roles):
+    client = api(roles["hq_officer"])
+    first = client.post("/api/v1/users", NEW_USER, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201
+    again = client.post("/api/v1/users", NEW_USER, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert User.objects.filter(username="somchai").count() == 1
+    assert AuditEntry.objects.filter(action="user.create", object_id=str(first_pk(first))).count() == 1
+
+
+def first_pk(response) -> int:
+    return User.objects.get(username=response.json()["username"]).pk
+
+
+def test_same_key_other_body_is_refused(api, roles):
+    client = api(roles["hq_officer"])
+    assert client.post("/api/v1/users", NEW_USER, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
+    other = client.post("/api/v1/users", {**NEW_USER, "username": "other"}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="k-2")
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert not User.objects.filter(username="other").exists()
+
+
+def test_keys_belong_to_their_caller(api, roles, make_user):
+    hq2 = make_user("hq_officer")
+    assert api(roles["hq_officer"]).post("/api/v1/users", NEW_USER, format="json",
+                                         HTTP_IDEMPOTENCY_KEY="shared").status_code == 201
+    # Another caller's same key is a different request: it runs (and fails on the taken username).
+    response = api(hq2).post("/api/v1/users", NEW_USER, format="json", HTTP_IDEMPOTENCY_KEY="shared")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"username": ["already taken"]}
+
+
+def test_a_retry_without_a_key_is_refused_by_the_rules_not_duplicated(api, roles):
+    client = api(roles["hq_officer"])
+    assert client.post("/api/v1/users", NEW_USER, format="json").status_code == 201
+    assert client.post("/api/v1/users", NEW_USER, format="json").status_code == 400
+    assert User.objects.filter(username="somchai").count() == 1
+
+
+def test_an_error_answer_is_replayed_too(api, roles):
+    client = api(roles["hq_officer"])
+    bad = {**NEW_USER, "role": "king"}
+    first = client.post("/api/v1/users", bad, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
+    second = client.post("/api/v1/users", bad, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
+    assert first.status_code == second.status_code == 400
+    assert second.json() == first.json()
+
+
+def test_bad_idempotency_key(api, roles):
+    response = api(roles["hq_officer"]).post("/api/v1/users", NEW_USER, format="json",
+                                             HTTP_IDEMPOTENCY_KEY="x" * 300)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["error"]["fields"]
+
+
+def test_writes_are_audited_with_request_id_and_address(api, roles):
+    response = api(roles["hq_officer"]).post("/api/v1/users", NEW_USER, format="json",
+                                             HTTP_X_REQUEST_ID="trace-abcdef12", REMOTE_ADDR="198.51.100.7")
+    assert response["X-Request-ID"] == "trace-abcdef12"
+    entry = AuditEntry.objects.get(action="user.create", object_id=str(first_pk(response)))
+    assert entry.actor_username == roles["hq_officer"].username
+    assert entry.request_id == "trace-abcdef12"
+    assert entry.client_address == "198.51.100.7"
+
+
+@pytest.fixture
+def tight_limits(settings):
+    settings.RATE_LIMITS = {"anon": "5/min", "anon_burst": "100/sec"}
+
+
+def test_anonymous_callers_are_rate_limited(api, reference, tight_limits):
+    client = api()
+    codes = [client.get("/api/v1/countries", REMOTE_ADDR="192.0.2.1").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    limited = client.get("/api/v1/countries", REMOTE_ADDR="192.0.2.1")
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited["Retry-After"]) > 0
+    # Another address is not affected; health checks are never limited.
+    assert client.get("/api/v1/countries", REMOTE_ADDR="192.0.2.2").status_code == 200
+    assert client.get("/api/v1/health", REMOTE_ADDR="192.0.2.1").status_code == 200
+
+
+def test_authenticated_callers_are_not_limited_by_the_anonymous_rate(api, roles, tight_limits):
+    client = api(roles["hq_officer"])
+    assert {client.get("/api/v1/countries").status_code for _ in range(8)} == {200}
