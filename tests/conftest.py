@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from consular.accounts.models import User
 from consular.accounts.services import token_create, user_create
+from consular.core import audit_sql
 from consular.core.models import Mission
 from consular.core.reference import reference_load
 
@@ -29,6 +30,34 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         url = os.environ["CONSULAR_DATABASE_URL"]
         with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=5):
             pass
+
+
+def _transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Any:
+    """SQLite flushes tables with DELETE after a transactional test, which the append-only audit trigger
+    refuses; drop the triggers for that flush and put them back for the next test. (PostgreSQL flushes
+    with TRUNCATE, which row triggers do not see.)"""
+    if not _transactional(request):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for sql in audit_sql.SQLITE_DOWN + audit_sql.SQLITE_UP:
+                cursor.execute(sql)
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for sql in audit_sql.SQLITE_DOWN:
+                cursor.execute(sql)
 
 
 @pytest.fixture

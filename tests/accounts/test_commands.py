@@ -74,3 +74,15 @@ def test_apitoken_prints_a_working_token(reference):
     assert client.get("/api/v1/me").json()["username"] == "wang"
     with pytest.raises(CommandError, match="no user"):
         _run("apitoken", "nobody")
+
+
+def test_logins_and_failures_are_audited(client, make_user):
+    from tests.conftest import PASSWORD
+
+    user = make_user("hq_officer")
+    assert client.login(username=user.username, password=PASSWORD)
+    client.logout()
+    assert not client.login(username=user.username, password="wrong-password")
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions[-3:] == ["user.login", "user.logout", "user.login_failed"]
+    assert AuditEntry.objects.get(action="user.login_failed").data == {"username": user.username}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from consular.core import context
 from consular.core.audit import audit_read, audit_record, audit_seal, audit_verify
@@ -35,8 +35,40 @@ def test_seal_chains_entries_and_verify_passes():
 
 
 def _raw(sql: str, params: list[object]) -> None:
+    """Tamper as a database superuser would: first remove the append-only trigger, then write."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
         cursor.execute(sql, params)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE core_auditentry SET action = 'x' WHERE id = %s",
+        "UPDATE core_auditentry SET entry_hash = 'x' WHERE id = %s",
+        "DELETE FROM core_auditentry WHERE id = %s",
+    ],
+)
+def test_the_database_refuses_changes_to_sealed_rows(sql):
+    entry = _entries(1)[0]
+    audit_seal()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [entry.pk])
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_content_changes_to_unsealed_rows():
+    entry = _entries(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditentry SET actor_username = 'mallory' WHERE id = %s", [entry.pk])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).delete()
 
 
 @pytest.mark.django_db
@@ -126,3 +158,13 @@ def test_entries_carry_request_context_and_reads(make_user):
     assert entry.request_id == "req-12345678"
     assert entry.client_address == "203.0.113.9"
     assert entry.data == {"fields": ["email", "phone"], "purpose": "test"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("run", [1, 2])
+def test_transactional_tests_keep_the_guard_and_can_be_flushed(run):
+    entry = _entries(1)[0]
+    audit_seal()
+    with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [entry.pk])
+    assert AuditEntry.objects.count() == 1  # the previous run's rows were flushed

@@ -10,9 +10,9 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from config.checks import check_production
 from config.env import cache_config, env_bool
 from config.settings.base import DEV_DATA_KEY, DEV_HASH_KEY, DEV_SECRET_KEY
-from config.checks import check_production
 
 GOOD = {
     "secret_key": "k" * 50,
@@ -46,7 +46,7 @@ def test_unsafe_configuration_is_refused(change, message):
 def _run_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONSULAR_")}
     clean.update(env, DJANGO_SETTINGS_MODULE="config.settings.production")
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "consular.cli", "check", "--deploy", "--fail-level", "ERROR"],
         env=clean, capture_output=True, text=True, timeout=120, check=False,
     )
