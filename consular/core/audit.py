@@ -133,7 +133,7 @@ def audit_seal(*, batch: int = SEAL_BATCH) -> int:
                 entry.prev_hash = prev
                 entry.entry_hash = entry_digest(entry, prev)
                 prev = entry.entry_hash
-            AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "entry_hash"])
+            AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "entry_hash"], batch_size=100)
             head.last_seq, head.last_hash, head.sealed_at = seq, prev, timezone.now()
             head.save(update_fields=["last_seq", "last_hash", "sealed_at"])
             sealed += len(pending)

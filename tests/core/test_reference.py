@@ -109,8 +109,13 @@ def test_shipped_missions_file_loads_and_covers_the_reference_deployment():
     # Every country named in the source document.
     assert {"LA", "NZ", "US", "ET", "LK", "AM", "SR", "AO", "UZ", "PA", "BY"} <= host_countries
     assert Mission.objects.count() == len(data["mission"])
-    # Every consulate answers for at least one subdivision of its host country.
+    # Every consulate answers for subdivisions of its host country, except four whose districts are made of
+    # units first-level codes cannot express (documented in docs/reference-data.md); those fall back to
+    # the embassy.
+    without_district = set()
     for mission in Mission.objects.filter(kind__in=["consulate", "consulate_general"], active=True):
         subs = Jurisdiction.objects.filter(mission=mission, subdivision__isnull=False)
-        assert subs.exists(), mission.code
+        if not subs.exists():
+            without_district.add(mission.code)
         assert all(j.country_id == mission.country_id for j in subs), mission.code
+    assert without_district == {"ID-SUB", "ID-MES", "GB-MAN", "ZA-JNB"}
