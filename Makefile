@@ -53,7 +53,7 @@ postgres:
 
 ## schema: write the OpenAPI document to docs/openapi.yaml
 schema: install
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/consular spectacular --file docs/openapi.yaml --validate
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/consular spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
 bench: install
 	$(BIN)/python -m bench
