@@ -85,7 +85,7 @@ def _measure(mode: str) -> float:
 
     sealer = None
     if mode == "sealer":
-        sealer = subprocess.Popen(  # noqa: S603
+        sealer = subprocess.Popen(
             [sys.executable, "-c", SEALER], env={**os.environ, "CONSULAR_DATABASE_URL": DB_URL}
         )
     if mode == "naive":
