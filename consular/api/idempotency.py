@@ -1,10 +1,10 @@
 """`Idempotency-Key` for every POST under /api/.
 
-The key's record is written in the same database transaction as the work the request does, so either both
-commit or neither does: a retry after a crash finds no record and does the work once; a retry after success
+The key is claimed, the work done and the answer stored in one database transaction, so either all of it
+commits or none does: a retry after a crash finds no record and does the work once; a retry after success
 gets the stored answer and creates nothing. A concurrent duplicate waits on the unique index (PostgreSQL) or
 the write lock (SQLite) and then receives the first answer. The same key with a different body is refused
-with 422. Answers of 5xx and 429 are not kept (the transaction is rolled back), so the client may retry.
+with 422. Answers of 5xx, 409 and 429 are not kept (the transaction is rolled back), so the client may retry.
 """
 
 from __future__ import annotations
@@ -69,35 +69,32 @@ class IdempotencyMiddleware:
         cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
         with transaction.atomic():
             IdempotencyRecord.objects.filter(owner=owner, key=key, created_at__lt=cutoff).delete()
-            existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-            if existing is not None:
-                return self._answer_existing(existing, request_hash)
-            response = self.get_response(request)
-            if response.status_code >= 500 or response.status_code in (409, 429):
-                transaction.set_rollback(True)
-                return response
-            if getattr(response, "streaming", False):
-                return response
+            # Claim the key before doing the work. A concurrent request with the same key blocks on the
+            # unique index (PostgreSQL) or the write lock (SQLite) until this transaction ends; then it
+            # either finds the finished record, or (if this one rolled back) claims the key itself.
             try:
                 with transaction.atomic():
-                    IdempotencyRecord.objects.create(
-                        owner=owner,
-                        key=key,
-                        method="POST",
-                        path=request.path[:500],
-                        request_hash=request_hash,
-                        status_code=response.status_code,
-                        content_type=response.get("Content-Type", ""),
-                        body=response.content,
-                        created_at=timezone.now(),
+                    record = IdempotencyRecord.objects.create(
+                        owner=owner, key=key, method="POST", path=request.path[:500], request_hash=request_hash,
+                        status_code=0, body=b"", created_at=timezone.now(),
                     )
             except IntegrityError:
-                # A concurrent request with the same key committed first: undo this one's work.
+                existing = IdempotencyRecord.objects.get(owner=owner, key=key)
+                return self._answer_existing(existing, request_hash)
+            response = self.get_response(request)
+            keep = (
+                response.status_code < 500
+                and response.status_code not in (409, 429)
+                and not getattr(response, "streaming", False)
+                and not transaction.get_connection().needs_rollback
+            )
+            if not keep:
                 transaction.set_rollback(True)
-                winner = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-                if winner is None:
-                    return _error(409, ErrorCode.IDEMPOTENCY_IN_PROGRESS, "Retry this request.")
-                return self._answer_existing(winner, request_hash)
+                return response
+            record.status_code = response.status_code
+            record.content_type = response.get("Content-Type", "")
+            record.body = response.content
+            record.save(update_fields=["status_code", "content_type", "body"])
         return response
 
     @staticmethod

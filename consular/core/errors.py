@@ -12,7 +12,6 @@ class ErrorCode:
     NOT_AUTHENTICATED = "not_authenticated"
     CONFLICT = "conflict"
     IDEMPOTENCY_MISMATCH = "idempotency_key_reused"
-    IDEMPOTENCY_IN_PROGRESS = "idempotency_key_in_progress"
     RATE_LIMITED = "rate_limited"
     UNKNOWN_COUNTRY = "unknown_country"
     UNKNOWN_SUBDIVISION = "unknown_subdivision"
