@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,3 +55,25 @@ def cache_config(url: str) -> dict[str, object]:
     if parts.scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": parts.netloc or "consular"}
     raise ImproperlyConfigured(f"CONSULAR_CACHE_URL: unsupported scheme {parts.scheme!r} (redis, db, locmem)")
+
+
+def email_config(url: str) -> dict[str, Any]:
+    """CONSULAR_EMAIL_URL: smtp://[user:password@]host:port[?tls=1], smtps://...; empty: print to console."""
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend", "EMAIL_HOST": "localhost",
+                "EMAIL_PORT": 25, "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_TLS": False,
+                "EMAIL_USE_SSL": False, "EMAIL_TIMEOUT": 20}
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ImproperlyConfigured("CONSULAR_EMAIL_URL must be smtp://host:port or smtps://host:port")
+    query = parse_qs(parts.query)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": query.get("tls", ["0"])[0] == "1",
+        "EMAIL_USE_SSL": parts.scheme == "smtps" or query.get("ssl", ["0"])[0] == "1",
+        "EMAIL_TIMEOUT": 20,
+    }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import cache_config, env_bool, env_int, env_list, env_str
+from config.env import cache_config, email_config, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("CONSULAR_VAR_DIR", str(BASE_DIR / "var")))
@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "consular.api",
     "consular.portal",
     "consular.console",
+    "consular.notify",
+    "consular.cases",
     "consular.server",
 ]
 
@@ -212,3 +214,64 @@ LOGGING = {
 
 # Number of trusted reverse proxies in front of the app (for the client address in the audit log).
 PROXY_COUNT = env_int("CONSULAR_PROXY_COUNT", 0)
+
+# --- Email (the notify seam's email channel) -----------------------------------------------------------------
+# smtp://[user:password@]host:port[?tls=1]; empty prints emails to the console (development).
+_EMAIL = email_config(env_str("CONSULAR_EMAIL_URL", ""))
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"]
+EMAIL_PORT = _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _EMAIL["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _EMAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = env_str("CONSULAR_EMAIL_FROM", "consular@localhost")
+
+# --- Protection cases ---------------------------------------------------------------------------------------
+# Minutes from opening to the first response, per urgency (P1: life at risk).
+CASE_FIRST_RESPONSE_MINUTES = {
+    "p1": env_int("CONSULAR_CASE_P1_MINUTES", 15),
+    "p2": env_int("CONSULAR_CASE_P2_MINUTES", 60),
+    "p3": env_int("CONSULAR_CASE_P3_MINUTES", 8 * 60),
+    "p4": env_int("CONSULAR_CASE_P4_MINUTES", 3 * 24 * 60),
+}
+# Duties each category adds to a new case, with their deadlines (minutes after opening).
+CASE_DUTIES: dict[str, list[dict[str, object]]] = {
+    "detention": [
+        {"code": "contact_detainee", "title_en": "Contact the detainee", "title_zh": "联系被羁押人",
+         "due_minutes": 24 * 60},
+        {"code": "seek_consular_visit", "title_en": "Seek a consular visit", "title_zh": "申请领事探视",
+         "due_minutes": 72 * 60},
+        {"code": "notify_family", "title_en": "Inform the family (with consent)", "title_zh": "经同意后通知家属",
+         "due_minutes": 48 * 60},
+    ],
+    "death": [
+        {"code": "notify_next_of_kin", "title_en": "Notify the next of kin", "title_zh": "通知近亲属",
+         "due_minutes": 12 * 60},
+        {"code": "confirm_identity", "title_en": "Confirm identity with local authorities",
+         "title_zh": "与当地主管部门核实身份", "due_minutes": 24 * 60},
+    ],
+    "kidnapping": [
+        {"code": "alert_hq_crisis_cell", "title_en": "Alert the HQ crisis cell", "title_zh": "报告部应急处置小组",
+         "due_minutes": 30},
+        {"code": "contact_local_police", "title_en": "Contact local police", "title_zh": "联系当地警方",
+         "due_minutes": 2 * 60},
+    ],
+    "missing_contact": [
+        {"code": "contact_local_police", "title_en": "Contact local police", "title_zh": "联系当地警方",
+         "due_minutes": 24 * 60},
+    ],
+    "illness_injury": [
+        {"code": "contact_hospital", "title_en": "Contact the hospital", "title_zh": "联系医院",
+         "due_minutes": 6 * 60},
+    ],
+    "traffic_accident": [
+        {"code": "check_casualties", "title_en": "Establish casualties and hospitals", "title_zh": "核实伤亡及收治医院",
+         "due_minutes": 2 * 60},
+    ],
+}
+# Urgencies whose overdue cases the worker escalates to HQ's duty officer.
+CASE_ESCALATE_URGENCIES = ["p1", "p2"]
+# Where escalations go: the HQ duty officer's address (and every active HQ officer with an email if empty).
+CASE_DUTY_EMAIL = env_str("CONSULAR_DUTY_EMAIL", "")

@@ -67,6 +67,8 @@ class EncryptedDateField(EncryptedTextField):
     """A date (e.g. a birth date) encrypted at rest as its ISO form."""
 
     description = "Date encrypted at rest (Fernet)"
+    _pyi_private_set_type: datetime.date | str | None  # type: ignore[assignment]
+    _pyi_private_get_type: datetime.date | None  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("null", True)

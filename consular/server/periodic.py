@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from consular.api.idempotency import idempotency_prune
+from consular.cases.services import cases_escalate_overdue
 from consular.core.audit import audit_seal
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class Job:
 def jobs() -> list[Job]:
     return [
         Job("audit_seal", float(settings.AUDIT_SEAL_INTERVAL), audit_seal),
+        Job("cases_escalate_overdue", 30.0, cases_escalate_overdue),
         Job("idempotency_prune", 3600.0, idempotency_prune),
     ]
 
