@@ -190,6 +190,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "MissionKindEnum": "consular.core.models.MissionKind",
+        "RoleEnum": "consular.accounts.models.Role",
+        "PersonRoleEnum": "consular.cases.codes.PersonRole",
+        "StateEnum": "consular.cases.codes.State",
+        "CategoryEnum": "consular.cases.codes.Category",
+        "UrgencyEnum": "consular.cases.codes.Urgency",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "consular.api.schema.add_error_responses",
@@ -275,3 +283,6 @@ CASE_DUTIES: dict[str, list[dict[str, object]]] = {
 CASE_ESCALATE_URGENCIES = ["p1", "p2"]
 # Where escalations go: the HQ duty officer's address (and every active HQ officer with an email if empty).
 CASE_DUTY_EMAIL = env_str("CONSULAR_DUTY_EMAIL", "")
+# Citizens' follow-up: wrong codes allowed per reference and per address before a pause of this many seconds.
+FOLLOWUP_MAX_FAILURES = env_int("CONSULAR_FOLLOWUP_MAX_FAILURES", 5)
+FOLLOWUP_WINDOW_SECONDS = env_int("CONSULAR_FOLLOWUP_WINDOW_SECONDS", 15 * 60)

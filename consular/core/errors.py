@@ -30,8 +30,10 @@ class ApplicationError(Exception):
         *,
         fields: dict[str, list[str]] | None = None,
         status: int = 400,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
+        self.retry_after = retry_after
         self.code = code
         self.message = message
         self.fields = fields or {}

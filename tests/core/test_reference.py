@@ -93,8 +93,9 @@ def test_a_mission_removed_from_the_file_is_deactivated_not_deleted(tmp_path):
     reference_load(missions_file=SMALL_MISSIONS)
     text = SMALL_MISSIONS.read_text(encoding="utf-8")
     start = text.index('[[mission]]\ncode = "FJ-SUV"')
+    end = text.index("[[mission]]", start + 1)
     path = tmp_path / "fewer.toml"
-    path.write_text(text[:start], encoding="utf-8")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
     report = reference_load(missions_file=path)
     assert report.updated == {"missions": 1}
     assert Mission.objects.get(code="FJ-SUV").active is False
