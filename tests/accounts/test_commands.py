@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
@@ -21,7 +22,7 @@ class Pipe(io.StringIO):
 
 def _run(*args: str, stdin: str | None = None) -> str:
     out = io.StringIO()
-    kwargs = {"stdout": out}
+    kwargs: dict[str, Any] = {"stdout": out}
     if stdin is not None:
         kwargs["stdin"] = Pipe(stdin)
     call_command(*args, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -34,7 +36,7 @@ def test_seal_chains_entries_and_verify_passes():
     assert AuditChainHead.objects.get().last_seq == 7
 
 
-def _raw(sql: str, params: list[object]) -> None:
+def _raw(sql: str, params: list[Any]) -> None:
     """Tamper as a database superuser would: first remove the append-only trigger, then write."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
