@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "consular.console",
     "consular.notify",
     "consular.cases",
+    "consular.stats",
     "consular.server",
 ]
 

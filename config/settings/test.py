@@ -15,6 +15,9 @@ if not os.environ.get("CONSULAR_DATABASE_URL"):
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
     }
+else:
+    # One test database per run, so two runs on one server (a developer and CI) never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

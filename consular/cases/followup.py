@@ -5,6 +5,7 @@ client address) are refused for a while, so codes cannot be guessed."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +32,8 @@ CITIZEN_STATUS: dict[str, Any] = {
 
 
 def _keys(reference: str, client: str | None) -> list[str]:
-    return [f"followup-fail:ref:{reference.upper()}", f"followup-fail:ip:{client or '-'}"]
+    digest = hashlib.sha256(reference.strip().upper().encode("utf-8")).hexdigest()[:32]
+    return [f"followup-fail:ref:{digest}", f"followup-fail:ip:{client or '-'}"]
 
 
 def followup_case(*, reference: str, code: str, client: str | None) -> Case:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from consular.core.audit import audit_read, audit_read_many
 from consular.core.context import current
 from consular.core.crypto import keyed_hash
 from consular.core.errors import ApplicationError, ErrorCode
+from consular.stats.selectors import call_stats, case_stats
 
 CASE_PERSONAL = ["summary", *s.PERSONAL_FIELDS]
 
@@ -274,3 +275,32 @@ class HelpRequestMessages(APIView):
         case = followup_case(reference=reference, code=code, client=current().client_address)
         services.help_request_message(case=case, body=data.validated_data["body"])
         return Response(help_status(case), status=status.HTTP_201_CREATED)
+
+
+class YearQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class CaseStats(APIView):
+    """Cases by category, country, mission, urgency, state and month; median minutes to first response and to
+    resolution. Scoped: a mission officer sees the mission's figures."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(parameters=[YearQuerySerializer])
+    def get(self, request: Request) -> Response:
+        query = YearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(case_stats(actor=request.user, year=query.validated_data["year"]))
+
+
+class CallStats(APIView):
+    """Calls by day and by topic."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(parameters=[YearQuerySerializer])
+    def get(self, request: Request) -> Response:
+        query = YearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(call_stats(actor=request.user, year=query.validated_data["year"]))
