@@ -281,13 +281,34 @@ class YearQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
 
 
+class CaseStatsSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    total = serializers.IntegerField()
+    by_category = serializers.DictField(child=serializers.IntegerField())
+    by_country = serializers.DictField(child=serializers.IntegerField())
+    by_mission = serializers.DictField(child=serializers.IntegerField())
+    by_urgency = serializers.DictField(child=serializers.IntegerField())
+    by_state = serializers.DictField(child=serializers.IntegerField())
+    by_month = serializers.DictField(child=serializers.IntegerField())
+    median_minutes_to_first_response = serializers.FloatField(allow_null=True)
+    median_minutes_to_resolution = serializers.FloatField(allow_null=True)
+
+
+class CallStatsSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    total = serializers.IntegerField()
+    by_topic = serializers.DictField(child=serializers.IntegerField())
+    by_day = serializers.DictField(child=serializers.IntegerField())
+    with_case = serializers.IntegerField()
+
+
 class CaseStats(APIView):
     """Cases by category, country, mission, urgency, state and month; median minutes to first response and to
     resolution. Scoped: a mission officer sees the mission's figures."""
 
     permission_classes = [IsStaff]
 
-    @extend_schema(parameters=[YearQuerySerializer])
+    @extend_schema(parameters=[YearQuerySerializer], responses=CaseStatsSerializer)
     def get(self, request: Request) -> Response:
         query = YearQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -299,7 +320,7 @@ class CallStats(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(parameters=[YearQuerySerializer])
+    @extend_schema(parameters=[YearQuerySerializer], responses=CallStatsSerializer)
     def get(self, request: Request) -> Response:
         query = YearQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
