@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from consular.server.demo import DEMO_PASSWORD, demo_load
+from consular.server.demo_cases import demo_cases_load
 from consular.server.web import serve
 
 
@@ -26,6 +27,9 @@ class Command(BaseCommand):
         call_command("loadreference", verbosity=0, stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
         users = demo_load()
+        made_cases, made_calls = demo_cases_load()
+        if made_cases:
+            self.stdout.write(f"Loaded a demo year: {made_cases} cases, {made_calls} calls (all fictitious).")
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write("")
         self.stdout.write(f"Consular is running at {url}  (officer console: {url}console/, API: {url}api/docs/)")
