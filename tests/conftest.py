@@ -42,22 +42,25 @@ def _transactional(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(autouse=True)
 def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Any:
-    """SQLite flushes tables with DELETE after a transactional test, which the append-only audit trigger
-    refuses; drop the triggers for that flush and put them back for the next test. (PostgreSQL flushes
-    with TRUNCATE, which row triggers do not see.)"""
+    """After a transactional test the database is flushed (DELETE on SQLite, TRUNCATE on PostgreSQL), which
+    the append-only audit triggers refuse: switch them off for that flush and back on for the next test."""
     if not _transactional(request):
         yield
         return
     request.getfixturevalue("transactional_db")
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
             for sql in audit_sql.SQLITE_DOWN + audit_sql.SQLITE_UP:
                 cursor.execute(sql)
+        else:
+            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
     yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
             for sql in audit_sql.SQLITE_DOWN:
                 cursor.execute(sql)
+        else:
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
 
 
 @pytest.fixture

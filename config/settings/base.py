@@ -143,9 +143,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Deployment identity: everything country-specific is configuration.
 CONSULAR_DEPLOYMENT = {
-    "home_country": env_str("CONSULAR_HOME_COUNTRY", "CN"),
     "hotline": env_str("CONSULAR_HOTLINE", "+86-10-12308"),
-    "hq_code": env_str("CONSULAR_HQ_CODE", "HQ"),
     "missions_file": env_str(
         "CONSULAR_MISSIONS_FILE", str(BASE_DIR / "consular" / "core" / "data" / "missions.toml")
     ),
@@ -154,6 +152,10 @@ CONSULAR_DEPLOYMENT = {
 AUDIT_SEAL_INTERVAL = env_int("CONSULAR_AUDIT_SEAL_INTERVAL", 5)
 # How long a stored Idempotency-Key answer is kept.
 IDEMPOTENCY_TTL_HOURS = env_int("CONSULAR_IDEMPOTENCY_TTL_HOURS", 24)
+
+# Number of trusted reverse proxies in front of the app: the client address (audit log, rate limits) is taken
+# from X-Forwarded-For only that far; 0 trusts no header and uses the connection's address.
+PROXY_COUNT = env_int("CONSULAR_PROXY_COUNT", 0)
 
 # Limits for anonymous API callers, per client address ("N/sec", "N/min", "N/hour", "N/day").
 RATE_LIMITS = {
@@ -178,6 +180,7 @@ REST_FRAMEWORK = {
         "consular.api.throttling.AnonSustainedThrottle",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Consular API",
@@ -220,9 +223,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("CONSULAR_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-
-# Number of trusted reverse proxies in front of the app (for the client address in the audit log).
-PROXY_COUNT = env_int("CONSULAR_PROXY_COUNT", 0)
 
 # --- Email (the notify seam's email channel) -----------------------------------------------------------------
 # smtp://[user:password@]host:port[?tls=1]; empty prints emails to the console (development).

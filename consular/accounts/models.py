@@ -28,8 +28,8 @@ MISSION_ROLES = frozenset({Role.MISSION_OFFICER, Role.VOLUNTEER})
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CITIZEN)
     mission = models.ForeignKey(Mission, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
-    phone = EncryptedTextField(hash_field="phone_hash", hash_kind="phone")
-    phone_hash = KeyedHashField()
+    phone = EncryptedTextField()
+    phone_hash = KeyedHashField(source="phone", kind="phone")
 
     class Meta:
         ordering = ["username"]

@@ -9,6 +9,7 @@ with 422. Answers of 5xx, 409 and 429 are not kept (the transaction is rolled ba
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
@@ -49,7 +50,8 @@ def _request_hash(request: HttpRequest) -> str:
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
-    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+    body = base64.b64decode(record.body)
+    response = HttpResponse(body, status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -76,7 +78,7 @@ class IdempotencyMiddleware:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
                         owner=owner, key=key, method="POST", path=request.path[:500], request_hash=request_hash,
-                        status_code=0, body=b"", created_at=timezone.now(),
+                        status_code=0, body="", created_at=timezone.now(),
                     )
             except IntegrityError:
                 existing = IdempotencyRecord.objects.get(owner=owner, key=key)
@@ -93,7 +95,7 @@ class IdempotencyMiddleware:
                 return response
             record.status_code = response.status_code
             record.content_type = response.get("Content-Type", "")
-            record.body = response.content
+            record.body = base64.b64encode(response.content).decode("ascii")
             record.save(update_fields=["status_code", "content_type", "body"])
         return response
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from consular.core.fields import EncryptedTextField
+
 
 class IdempotencyRecord(models.Model):
     owner = models.CharField(max_length=64, help_text="Hash of the caller's credentials, or 'anonymous'.")
@@ -13,7 +15,7 @@ class IdempotencyRecord(models.Model):
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     content_type = models.CharField(max_length=100, blank=True)
-    body = models.BinaryField()
+    body = EncryptedTextField(help_text="The answer's body, base64, encrypted: it may hold personal data.")
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

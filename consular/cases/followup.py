@@ -9,13 +9,13 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from consular.cases.codes import State
 from consular.cases.models import Case
 from consular.cases.selectors import case_by_reference
-from consular.core import crypto
 from consular.core.errors import ApplicationError, ErrorCode
 
 CITIZEN_STATUS: dict[str, Any] = {
@@ -45,8 +45,8 @@ def followup_case(*, reference: str, code: str, client: str | None) -> Case:
         raise ApplicationError(ErrorCode.RATE_LIMITED, "Too many wrong codes; try again later.", status=429,
                                retry_after=window)
     case = case_by_reference(reference=reference)
-    if case is None or not code or not case.follow_up_hash or (
-        crypto.keyed_hash(code.strip().upper(), kind="text") != case.follow_up_hash
+    if case is None or not code or not case.follow_up_hash or not check_password(
+        code.strip().upper(), case.follow_up_hash
     ):
         for key in keys:
             cache.add(key, 0, timeout=window)

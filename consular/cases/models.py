@@ -48,8 +48,9 @@ class Case(PersonalDataModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
-    # Follow-up for citizens' help requests: the code is shown once; only its hash is kept.
-    follow_up_hash = models.CharField(max_length=64, blank=True)
+    # Follow-up for citizens' help requests: the code is shown once; only a password hash of it is kept
+    # (Argon2, independent of the rotating hash key, so outstanding codes survive a key rotation).
+    follow_up_hash = models.CharField(max_length=200, blank=True)
     contact_email = EncryptedTextField()
 
     class Meta:
@@ -81,10 +82,10 @@ class CasePerson(PersonalDataModel):
     name_zh = EncryptedTextField()
     name_latin = EncryptedTextField()
     birth_date = EncryptedDateField()
-    passport_number = EncryptedTextField(hash_field="passport_hash", hash_kind="passport")
-    passport_hash = KeyedHashField()
-    phone = EncryptedTextField(hash_field="phone_hash", hash_kind="phone")
-    phone_hash = KeyedHashField()
+    passport_number = EncryptedTextField()
+    passport_hash = KeyedHashField(source="passport_number", kind="passport")
+    phone = EncryptedTextField()
+    phone_hash = KeyedHashField(source="phone", kind="phone")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -165,8 +166,8 @@ class CaseTask(BaseModel):
 class Call(PersonalDataModel):
     direction = models.CharField(max_length=8, choices=CallDirection.choices, default=CallDirection.INBOUND)
     caller_name = EncryptedTextField()
-    caller_phone = EncryptedTextField(hash_field="caller_phone_hash", hash_kind="phone")
-    caller_phone_hash = KeyedHashField()
+    caller_phone = EncryptedTextField()
+    caller_phone_hash = KeyedHashField(source="caller_phone", kind="phone")
     language = models.CharField(max_length=16, default="zh")
     started_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)

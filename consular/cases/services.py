@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -159,7 +160,7 @@ def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_co
                         city=data.location.city.strip(), latitude=data.location.lat, longitude=data.location.lon,
                         mission=mission, created_by=actor if getattr(actor, "is_authenticated", False) else None,
                         first_response_due=first_response_due(urgency=data.urgency, opened_at=now),
-                        follow_up_hash=crypto.keyed_hash(follow_up_code, kind="text") if follow_up_code else "",
+                        follow_up_hash=make_password(follow_up_code.upper()) if follow_up_code else "",
                         contact_email=contact_email,
                     )
                 break

@@ -152,10 +152,16 @@ class VerifyResult:
 
 def audit_verify() -> VerifyResult:
     """Walk the sealed chain in order and report every break: an edited row (hash mismatch), a deleted
-    row (a gap in the sequence, or a head that points past the last row), a re-linked row."""
+    row (a gap in the sequence, or a head that points past the last row), a re-linked row.
+
+    The head is read first and only entries up to it are checked, so a sealer running at the same time
+    (every `consular worker` runs one) cannot make a sound chain look broken."""
     result = VerifyResult()
+    head = AuditChainHead.objects.filter(id=1).first()
+    last_seq = head.last_seq if head is not None else 0
     expected_seq, prev = 1, GENESIS
-    for entry in AuditEntry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
+    entries = AuditEntry.objects.filter(seq__isnull=False, seq__lte=last_seq).order_by("seq")
+    for entry in entries.iterator(chunk_size=2000):
         assert entry.seq is not None
         if entry.seq != expected_seq:
             result.problems.append(
@@ -167,12 +173,13 @@ def audit_verify() -> VerifyResult:
             result.problems.append(f"row {entry.pk} (seq {entry.seq}) was changed after it was sealed")
         prev, expected_seq = entry.entry_hash, entry.seq + 1
         result.checked += 1
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and head.last_seq != expected_seq - 1:
+    if expected_seq - 1 != last_seq:
         result.problems.append(
-            f"the chain head records {head.last_seq} sealed entries but {expected_seq - 1} were found (deleted)"
+            f"the chain head records {last_seq} sealed entries but {expected_seq - 1} were found (deleted)"
         )
-    elif head is not None and head.last_seq and head.last_hash != prev:
+    elif last_seq and head is not None and head.last_hash != prev:
         result.problems.append("the last sealed entry does not match the chain head (changed or replaced)")
+    if head is None and AuditEntry.objects.filter(seq__isnull=False).exists():
+        result.problems.append("sealed entries exist but the chain head is missing (deleted)")
     result.unsealed = AuditEntry.objects.filter(seq__isnull=True).count()
     return result

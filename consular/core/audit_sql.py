@@ -16,8 +16,8 @@ def _changed(null_safe_ne: str) -> str:
 POSTGRES_UP = f"""
 CREATE OR REPLACE FUNCTION consular_audit_append_only() RETURNS trigger AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'the audit log is append-only: DELETE refused';
+  IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+    RAISE EXCEPTION USING MESSAGE = 'the audit log is append-only: ' || TG_OP || ' refused';
   END IF;
   IF OLD.seq IS NOT NULL OR {_changed("IS DISTINCT FROM")} THEN
     RAISE EXCEPTION 'the audit log is append-only: UPDATE refused';
@@ -27,8 +27,11 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER core_auditentry_append_only BEFORE UPDATE OR DELETE ON core_auditentry
   FOR EACH ROW EXECUTE FUNCTION consular_audit_append_only();
+CREATE TRIGGER core_auditentry_no_truncate BEFORE TRUNCATE ON core_auditentry
+  FOR EACH STATEMENT EXECUTE FUNCTION consular_audit_append_only();
 """
 POSTGRES_DOWN = """
+DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry;
 DROP TRIGGER IF EXISTS core_auditentry_append_only ON core_auditentry;
 DROP FUNCTION IF EXISTS consular_audit_append_only();
 """

@@ -11,28 +11,15 @@ from consular.core import crypto
 
 
 class EncryptedTextField(models.TextField):
-    """Stores a Fernet token; the model sees plain text. Cannot be filtered on: look up the hash sibling.
-
-    `hash_field` names a CharField on the same model that is kept equal to keyed_hash(value, kind=hash_kind)
-    whenever the model is saved, so exact look-up (passport number, phone) never needs decryption.
-    """
+    """Stores a Fernet token; the model sees plain text. Cannot be filtered on: give it a KeyedHashField
+    sibling for exact look-up (passport number, phone)."""
 
     description = "Text encrypted at rest (Fernet)"
 
-    def __init__(self, *args: Any, hash_field: str | None = None, hash_kind: str = "text", **kwargs: Any) -> None:
-        self.hash_field = hash_field
-        self.hash_kind = hash_kind
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
-
-    def deconstruct(self) -> Any:
-        name, path, args, kwargs = super().deconstruct()
-        if self.hash_field:
-            kwargs["hash_field"] = self.hash_field
-        if self.hash_kind != "text":
-            kwargs["hash_kind"] = self.hash_kind
-        return name, path, args, kwargs
 
     def to_plain(self, value: Any) -> str:
         return "" if value is None else str(value)
@@ -50,17 +37,6 @@ class EncryptedTextField(models.TextField):
             return None
         plain = self.to_plain(value)
         return crypto.encrypt(plain) if plain else ""
-
-    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
-        value = super().pre_save(model_instance, add)
-        if self.hash_field:
-            plain = self.to_plain(value)
-            setattr(model_instance, self.hash_field, crypto.keyed_hash(plain, kind=self.hash_kind) if plain else "")
-        return value
-
-    def hash_of(self, value: Any) -> str:
-        plain = self.to_plain(value)
-        return crypto.keyed_hash(plain, kind=self.hash_kind) if plain else ""
 
 
 class EncryptedDateField(EncryptedTextField):
@@ -92,9 +68,13 @@ class EncryptedDateField(EncryptedTextField):
 
 
 class KeyedHashField(models.CharField):
-    """The HMAC-SHA256 (hex) of a personal value, indexed for exact look-up."""
+    """The HMAC-SHA256 (hex) of another field's value (`source`), normalised as `kind` (passport, phone, text),
+    recomputed on every save whatever the order of the fields, and indexed for exact look-up.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    Querysets' update() and bulk_update() do not call save(): services change such values with save()."""
+
+    def __init__(self, *args: Any, source: str = "", kind: str = "text", **kwargs: Any) -> None:
+        self.source, self.kind = source, kind
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
@@ -102,6 +82,26 @@ class KeyedHashField(models.CharField):
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"], kwargs["kind"] = self.source, self.kind
+        return name, path, args, kwargs
+
+    def hash_of(self, model_instance: models.Model) -> str:
+        source = model_instance._meta.get_field(self.source)
+        value = getattr(model_instance, self.source)
+        plain = source.to_plain(value) if isinstance(source, EncryptedTextField) else str(value or "")
+        return crypto.keyed_hash(plain, kind=self.kind) if plain else ""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = self.hash_of(model_instance)
+        setattr(model_instance, self.attname, value)
+        return value
+
 
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedTextField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+def keyed_hash_fields(model: type[models.Model]) -> list[KeyedHashField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, KeyedHashField)]

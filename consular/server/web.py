@@ -30,6 +30,8 @@ def serve(*, host: str, port: int, workers: int, threads: int) -> None:
             "threads": threads,
             "worker_class": "gthread",
             "accesslog": "-",
+            # The path without its query string: follow-up codes and search terms stay out of the logs.
+            "access_log_format": '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss',
             "timeout": 60,
             "graceful_timeout": 20,
         }

@@ -87,3 +87,19 @@ def test_logins_and_failures_are_audited(client, make_user):
     actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
     assert actions[-3:] == ["user.login", "user.logout", "user.login_failed"]
     assert AuditEntry.objects.get(action="user.login_failed").data == {"username": user.username}
+
+
+def test_apitoken_expiry_and_revocation(reference):
+    _run("createuser", "zhou", "--role", "auditor", stdin="yet-another-password-5\n")
+    token = _run("apitoken", "zhou", "--expires-days", "30").strip()
+    from consular.accounts.models import ApiToken
+
+    assert ApiToken.objects.get(user__username="zhou").expires_at is not None
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/v1/me").status_code == 200
+    assert "revoked 1 token(s)" in _run("apitoken", "zhou", "--revoke", "--prefix", token[:10])
+    assert client.get("/api/v1/me").status_code == 401
+    assert AuditEntry.objects.filter(action="apitoken.revoke").count() == 1
+    with pytest.raises(CommandError):
+        _run("apitoken", "zhou", "--expires-days", "0")

@@ -250,3 +250,20 @@ def test_committed_openapi_document_is_current(tmp_path):
     call_command("spectacular", file=str(out))
     committed = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
     assert out.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8"), "run `make schema`"
+
+
+def test_stored_answers_are_encrypted(api, roles):
+    from django.db import connection
+
+    api(roles["hq_officer"]).post("/api/v1/users", NEW_USER, format="json", HTTP_IDEMPOTENCY_KEY="enc-1")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body FROM api_idempotencyrecord")
+        (stored,) = cursor.fetchone()
+    assert "somchai" not in stored and stored.startswith("gAAAA")
+
+
+def test_forwarded_for_does_not_dodge_the_limit(api, reference, tight_limits):
+    client = api()
+    codes = [client.get("/api/v1/countries", REMOTE_ADDR="192.0.2.9", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code
+             for i in range(6)]
+    assert codes[-1] == 429

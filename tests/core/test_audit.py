@@ -65,6 +65,14 @@ def test_the_database_refuses_changes_to_sealed_rows(sql):
 
 
 @pytest.mark.django_db
+def test_the_database_refuses_to_empty_the_log(is_postgres):
+    _entries(2)
+    statement = "TRUNCATE core_auditentry" if is_postgres else "DELETE FROM core_auditentry"
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+
+
+@pytest.mark.django_db
 def test_the_database_refuses_content_changes_to_unsealed_rows():
     entry = _entries(1)[0]
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
@@ -170,3 +178,34 @@ def test_transactional_tests_keep_the_guard_and_can_be_flushed(run):
     with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [entry.pk])
     assert AuditEntry.objects.count() == 1  # the previous run's rows were flushed
+
+
+@pytest.mark.django_db
+def test_entries_sealed_after_verify_read_the_head_are_not_reported(monkeypatch):
+    """A sealer running during verify must not make a sound chain look broken."""
+    from consular.core import audit as audit_module
+
+    _entries(3)
+    audit_seal()
+    original = audit_module.entry_digest
+    calls = {"n": 0}
+
+    def digest_then_seal_more(entry, prev_hash):
+        calls["n"] += 1
+        if calls["n"] == 1:  # in the middle of the walk, a worker seals new entries
+            _entries(2)
+            audit_seal()
+        return original(entry, prev_hash)
+
+    monkeypatch.setattr(audit_module, "entry_digest", digest_then_seal_more)
+    result = audit_verify()
+    assert result.ok, result.problems
+    assert result.checked == 3
+
+
+@pytest.mark.django_db
+def test_a_deleted_head_is_detected():
+    _entries(2)
+    audit_seal()
+    _raw("DELETE FROM core_auditchainhead", [])
+    assert not audit_verify().ok

@@ -84,6 +84,18 @@ def test_rotation_command_can_rehash(make_user, settings, capsys):
     assert User.objects.filter(phone_hash=crypto.keyed_hash(PHONE, kind="phone")).get() == user
 
 
+def test_hash_follows_the_value_whatever_the_field_order(make_user):
+    from consular.accounts.models import User
+
+    user = make_user("citizen", phone="+66 81 111 1111")
+    user.phone = "+66 81 222 2222"
+    user.save()
+    assert User.objects.filter(phone_hash=crypto.keyed_hash("+66812222222", kind="phone")).get() == user
+    user.phone = ""
+    user.save()
+    assert _raw_phone(user)[1] == ""
+
+
 def test_encrypted_date_round_trip():
     field = EncryptedDateField()
     token = field.get_prep_value(datetime.date(1961, 3, 2))

@@ -36,6 +36,8 @@ def test_good_configuration_passes():
         ({"data_keys": [DEV_DATA_KEY]}, "CONSULAR_DATA_KEYS"),
         ({"data_keys": []}, "CONSULAR_DATA_KEYS"),
         ({"hash_key": DEV_HASH_KEY}, "CONSULAR_HASH_KEY"),
+        ({"data_keys": ["not-a-key"]}, "not a Fernet key"),
+        ({"email_url": ""}, "CONSULAR_EMAIL_URL"),
     ],
 )
 def test_unsafe_configuration_is_refused(change, message):
@@ -68,7 +70,7 @@ def test_production_process_refuses_defaults_and_starts_when_configured(tmp_path
     ok = _run_check({
         "CONSULAR_VAR_DIR": str(tmp_path), "CONSULAR_SECRET_KEY": "s" * 50,
         "CONSULAR_DATA_KEYS": GOOD["data_keys"][0], "CONSULAR_HASH_KEY": "h" * 40,
-        "CONSULAR_ALLOWED_HOSTS": "consular.example.org",
+        "CONSULAR_ALLOWED_HOSTS": "consular.example.org", "CONSULAR_EMAIL_URL": "smtp://127.0.0.1:25",
     })
     assert ok.returncode == 0, ok.stderr
 

@@ -240,14 +240,15 @@ class HelpRequestCreate(APIView):
 
 def help_status(case: Case) -> dict[str, Any]:
     events = case.events.filter(public=True).order_by("created_at", "id")
+    when = serializers.DateTimeField().to_representation
     return {
         "reference": case.reference,
         "status": str(CITIZEN_STATUS[case.state]),
         "state": case.state,
         "mission": {"code": case.mission.code, "name": case.mission.name, "phone": case.mission.phone},
-        "created_at": case.created_at,
+        "created_at": when(case.created_at),
         "messages": [
-            {"at": e.created_at, "from": "citizen" if e.kind == "message" else "mission", "kind": e.kind,
+            {"at": when(e.created_at), "from": "citizen" if e.kind == "message" else "mission", "kind": e.kind,
              "text": e.body if e.kind in {"message", "note"} else ""}
             for e in events
         ],
