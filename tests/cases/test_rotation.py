@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.management import call_command
 
 from consular.cases.followup import followup_case
+from consular.cases.models import Case
 from consular.cases.selectors import case_search_filter
 from consular.cases.services import Location, help_request_submit
 from consular.core.models import AuditEntry
-from consular.cases.models import Case
 
 
 def _found(query: str) -> set[str]:
