@@ -32,8 +32,8 @@ class Command(BaseCommand):
             if options["prefix"]:
                 tokens = tokens.filter(prefix__startswith=options["prefix"][:10])
             count = 0
-            for token in tokens:
-                token_revoke(actor=None, token=token)
+            for record in tokens:
+                token_revoke(actor=None, token=record)
                 count += 1
             self.stdout.write(f"revoked {count} token(s) of {user.username}")
             return
