@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import audit_throughput
+from bench import audit_throughput, hotline_surge
 
 
 def main() -> int:
-    results = [audit_throughput.run()]
+    results = [audit_throughput.run(), hotline_surge.run()]
     audit_throughput.write_report(results)
     return 0
 

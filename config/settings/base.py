@@ -150,6 +150,8 @@ CONSULAR_DEPLOYMENT = {
 }
 # Seconds between audit-chain sealing passes run by `consular worker`.
 AUDIT_SEAL_INTERVAL = env_int("CONSULAR_AUDIT_SEAL_INTERVAL", 5)
+# Benchmarks only: expose POST /api/v1/bench/floor (one INSERT), the floor the hotline benchmark compares to.
+BENCH_FLOOR = env_bool("CONSULAR_BENCH_FLOOR", False)
 # How long a stored Idempotency-Key answer is kept.
 IDEMPOTENCY_TTL_HOURS = env_int("CONSULAR_IDEMPOTENCY_TTL_HOURS", 24)
 

@@ -5,6 +5,8 @@ from consular.portal import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("missions/", views.missions, name="missions"),
+    path("missions/<str:code>/", views.mission, name="mission"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

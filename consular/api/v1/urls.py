@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from consular.api.v1 import cases, views
@@ -28,3 +29,6 @@ urlpatterns = [
     path("help-requests/<str:reference>", cases.HelpRequestDetail.as_view(), name="help-request"),
     path("help-requests/<str:reference>/messages", cases.HelpRequestMessages.as_view(), name="help-messages"),
 ]
+
+if settings.BENCH_FLOOR:
+    urlpatterns.append(path("bench/floor", views.BenchFloor.as_view(), name="bench-floor"))

@@ -162,3 +162,17 @@ class AuditList(generics.ListAPIView):
             data={k: str(v) for k, v in filters.validated_data.items()},
         )
         return audit_entries(actor=self.request.user, filters=filters.validated_data)
+
+
+class BenchFloor(APIView):
+    """Only when CONSULAR_BENCH_FLOOR is on (benchmarks): the cheapest write the stack can do — one INSERT —
+    the floor that the hotline benchmark compares opening cases against."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+
+    @extend_schema(exclude=True)
+    def post(self, request: Request) -> Response:
+        audit_record(actor=None, action="bench.floor", object_type="bench")
+        return Response({}, status=status.HTTP_201_CREATED)

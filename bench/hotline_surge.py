@@ -1,0 +1,161 @@
+"""Hotline surge: N concurrent clients post calls that open cases, against PostgreSQL under `consular serve`.
+
+Reports requests/s, p50/p99 latency and the ratio to a floor measured in the same run: the same server
+answering a minimal view that does one INSERT. Target: at least half the floor's throughput, p99 under
+150 ms at 50 concurrent clients on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+PORT = int(os.environ.get("BENCH_PORT", "8731"))
+DB_URL = os.environ.get("CONSULAR_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/consular_bench")
+ROOT = Path(__file__).resolve().parents[1]
+CONSULAR = [sys.executable, "-m", "consular.cli"]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "CONSULAR_DATABASE_URL": DB_URL, "CONSULAR_BENCH_FLOOR": "true",
+            "CONSULAR_CACHE_URL": "redis://127.0.0.1:6379/7", "CONSULAR_LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings.base", "CONSULAR_DATABASE_CONN_MAX_AGE": "60"}
+
+
+def _prepare() -> str:
+    import psycopg
+
+    base, name = DB_URL.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    run = lambda *args: subprocess.run([*CONSULAR, *args], env=_env(), check=True, capture_output=True,  # noqa: E731
+                                       text=True, cwd=ROOT)
+    run("migrate", "-v0")
+    run("loadreference")
+    run("createuser", "bench-operator", "--role", "hotline_operator", "--mission", "HQ", "--name", "Bench Op")
+    return run("apitoken", "bench-operator").stdout.strip()
+
+
+async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, body: bytes,
+                   headers: dict[str, str]) -> int:
+    head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{PORT}", "Content-Type: application/json",
+            f"Content-Length: {len(body)}", "Connection: keep-alive", *[f"{k}: {v}" for k, v in headers.items()]]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    status = int(status_line.split()[1])
+    length, close = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        key, _, value = line.decode().partition(":")
+        if key.lower() == "content-length":
+            length = int(value)
+        if key.lower() == "connection" and value.strip().lower() == "close":
+            close = True
+    await reader.readexactly(length)
+    if close:
+        raise ConnectionResetError
+    return status
+
+
+async def _client(path: str, make_body: Any, token: str, deadline: float, latencies: list[float],
+                  errors: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+    try:
+        while time.perf_counter() < deadline:
+            body = json.dumps(make_body()).encode()
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+            start = time.perf_counter()
+            try:
+                status = await _request(reader, writer, path, body, headers)
+            except (ConnectionResetError, asyncio.IncompleteReadError):
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+                continue
+            latencies.append(time.perf_counter() - start)
+            if status >= 400:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+def _case_body() -> dict[str, Any]:
+    n = uuid.uuid4().int
+    return {
+        "direction": "inbound", "caller_name": "王芳", "caller_phone": f"+86 138 {n % 10**8:08d}",
+        "language": "zh", "topic": "emergency", "summary": "Father injured in a bus crash near Vang Vieng",
+        "started_at": "2026-11-26T10:00:00Z",
+        "open_case": {"category": "traffic_accident", "urgency": "p1", "summary": "Bus crash, passengers injured",
+                      "location": {"country": "LA", "subdivision": "LA-VI", "city": "Vang Vieng"},
+                      "persons": [{"name_zh": "王建国", "name_latin": "WANG JIANGUO", "birth_date": "1961-03-02",
+                                   "passport_number": f"E{n % 10**8:08d}", "phone": "+8562055501234"}]},
+    }
+
+
+def _phase(path: str, make_body: Any, token: str) -> dict[str, float]:
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    async def main() -> None:
+        deadline = time.perf_counter() + SECONDS
+        await asyncio.gather(*[_client(path, make_body, token, deadline, latencies, errors) for _ in range(CLIENTS)])
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else 0.0,
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1) if ordered else 0.0,
+    }
+
+
+def run() -> dict[str, object]:
+    token = _prepare()
+    server = subprocess.Popen([*CONSULAR, "serve", "--port", str(PORT), "--workers", str(WORKERS)], env=_env(),
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                import urllib.request
+
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/health", timeout=1):  # noqa: S310
+                    break
+            except OSError:
+                time.sleep(0.2)
+        _phase("/api/v1/bench/floor", dict, token)  # warm up the workers
+        floor = _phase("/api/v1/bench/floor", dict, token)
+        calls = _phase("/api/v1/calls", _case_body, token)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    figures: dict[str, object] = {
+        "name": f"Hotline surge: {CLIENTS} clients posting calls that open P1 cases (PostgreSQL, gunicorn "
+                f"{WORKERS} workers)",
+        "clients": CLIENTS, "seconds_per_phase": SECONDS,
+        "floor_rps": floor["rps"], "floor_p50_ms": floor["p50_ms"], "floor_p99_ms": floor["p99_ms"],
+        "calls_rps": calls["rps"], "calls_p50_ms": calls["p50_ms"], "calls_p99_ms": calls["p99_ms"],
+        "calls_errors": calls["errors"], "ratio_to_floor": round(calls["rps"] / floor["rps"], 2),
+        "target": "ratio >= 0.5 and p99 < 150 ms",
+        "met": calls["rps"] / floor["rps"] >= 0.5 and calls["p99_ms"] < 150,
+    }
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+    return figures
