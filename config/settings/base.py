@@ -152,6 +152,8 @@ CONSULAR_DEPLOYMENT = {
 AUDIT_SEAL_INTERVAL = env_int("CONSULAR_AUDIT_SEAL_INTERVAL", 5)
 # Benchmarks only: expose POST /api/v1/bench/floor (one INSERT), the floor the hotline benchmark compares to.
 BENCH_FLOOR = env_bool("CONSULAR_BENCH_FLOOR", False)
+# Seconds a process keeps the jurisdiction map (missions and districts) in memory before re-reading it.
+JURISDICTION_CACHE_SECONDS = env_int("CONSULAR_JURISDICTION_CACHE_SECONDS", 60)
 # How long a stored Idempotency-Key answer is kept.
 IDEMPOTENCY_TTL_HOURS = env_int("CONSULAR_IDEMPOTENCY_TTL_HOURS", 24)
 

@@ -28,3 +28,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 PASSWORD_HASHERS = ["consular.accounts.hashers.FastArgon2PasswordHasher"]
+# Tests change missions directly: re-read the jurisdiction map on every call (one test checks the cache).
+JURISDICTION_CACHE_SECONDS = 0

@@ -70,19 +70,18 @@ class IdempotencyMiddleware:
         owner, request_hash = _owner(request), _request_hash(request)
         cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
         with transaction.atomic():
-            IdempotencyRecord.objects.filter(owner=owner, key=key, created_at__lt=cutoff).delete()
             # Claim the key before doing the work. A concurrent request with the same key blocks on the
             # unique index (PostgreSQL) or the write lock (SQLite) until this transaction ends; then it
             # either finds the finished record, or (if this one rolled back) claims the key itself.
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        owner=owner, key=key, method="POST", path=request.path[:500], request_hash=request_hash,
-                        status_code=0, body="", created_at=timezone.now(),
-                    )
-            except IntegrityError:
+            record = self._claim(owner, key, request, request_hash)
+            if record is None:
                 existing = IdempotencyRecord.objects.get(owner=owner, key=key)
-                return self._answer_existing(existing, request_hash)
+                if existing.created_at >= cutoff:
+                    return self._answer_existing(existing, request_hash)
+                existing.delete()  # an expired answer: the key may be used afresh
+                record = self._claim(owner, key, request, request_hash)
+                if record is None:  # pragma: no cover - another request took it in between
+                    return self._answer_existing(IdempotencyRecord.objects.get(owner=owner, key=key), request_hash)
             response = self.get_response(request)
             keep = (
                 response.status_code < 500
@@ -98,6 +97,17 @@ class IdempotencyMiddleware:
             record.body = base64.b64encode(response.content).decode("ascii")
             record.save(update_fields=["status_code", "content_type", "body"])
         return response
+
+    @staticmethod
+    def _claim(owner: str, key: str, request: HttpRequest, request_hash: str) -> IdempotencyRecord | None:
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    owner=owner, key=key, method="POST", path=request.path[:500], request_hash=request_hash,
+                    status_code=0, body="", created_at=timezone.now(),
+                )
+        except IntegrityError:
+            return None
 
     @staticmethod
     def _answer_existing(record: IdempotencyRecord, request_hash: str) -> HttpResponse:

@@ -1,32 +1,97 @@
-"""Which mission is responsible for a place. The one function every domain uses to route work."""
+"""Which mission is responsible for a place. The one function every domain uses to route work.
+
+Reference data changes only when `consular loadreference` runs, so the whole jurisdiction map (a few thousand
+rows) is kept in memory and rebuilt every JURISDICTION_CACHE_SECONDS (and at once in the process that loads
+reference data). Routing a hotline call then costs no query at all.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Value, When
+import copy
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
 
 from consular.core.errors import ApplicationError, ErrorCode
 from consular.core.models import Country, Jurisdiction, Mission, MissionKind, Subdivision
 
 
+@dataclass
+class _Map:
+    countries: frozenset[str] = frozenset()
+    subdivisions: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # code → (country, parent)
+    by_subdivision: dict[str, int] = field(default_factory=dict)  # subdivision → mission id
+    by_country: dict[str, int] = field(default_factory=dict)  # country → best whole-country mission id
+    missions: dict[int, Mission] = field(default_factory=dict)
+    hq: Mission | None = None
+    built_at: float = 0.0
+
+
+_lock = threading.Lock()
+_current: _Map | None = None
+
+
+def _rank(mission: Mission, country: str) -> tuple[int, str]:
+    """Prefer a mission in the country that is an embassy, then any mission in the country, then an embassy
+    concurrently accredited from elsewhere."""
+    in_country = mission.country_id == country
+    embassy = mission.kind == MissionKind.EMBASSY
+    return (0 if in_country and embassy else 1 if in_country else 2 if embassy else 3, mission.code)
+
+
+def _build() -> _Map:
+    missions = {m.pk: m for m in Mission.objects.filter(active=True)}
+    built = _Map(
+        countries=frozenset(Country.objects.values_list("code", flat=True)),
+        subdivisions={code: (country, parent) for code, country, parent in
+                      Subdivision.objects.values_list("code", "country_id", "parent_id")},
+        missions=missions,
+        hq=next((m for m in missions.values() if m.kind == MissionKind.HQ), None),
+        built_at=time.monotonic(),
+    )
+    candidates: dict[str, list[Mission]] = {}
+    for mission_id, country, subdivision in Jurisdiction.objects.values_list("mission_id", "country_id",
+                                                                             "subdivision_id"):
+        if mission_id not in missions:
+            continue
+        if subdivision:
+            built.by_subdivision[subdivision] = mission_id
+        else:
+            candidates.setdefault(country, []).append(missions[mission_id])
+    for country, found in candidates.items():
+        built.by_country[country] = min(found, key=lambda m: _rank(m, country)).pk
+    return built
+
+
+def _map() -> _Map:
+    global _current
+    ttl = settings.JURISDICTION_CACHE_SECONDS
+    current = _current
+    if current is not None and ttl > 0 and time.monotonic() - current.built_at < ttl:
+        return current
+    with _lock:
+        if _current is None or ttl <= 0 or time.monotonic() - _current.built_at >= ttl:
+            _current = _build()
+        return _current
+
+
+def jurisdiction_cache_clear() -> None:
+    global _current
+    with _lock:
+        _current = None
+
+
 def hq_mission() -> Mission:
-    mission = Mission.objects.filter(kind=MissionKind.HQ).first()
+    mission = _map().hq
     if mission is None:
         raise ApplicationError(
             ErrorCode.UNKNOWN_MISSION,
             "No HQ mission is loaded; run `consular loadreference`.",
             status=500,
         )
-    return mission
-
-
-def _top_level(subdivision: Subdivision) -> list[str]:
-    """The subdivision and its ancestors, most specific first (a district names the first level)."""
-    chain = [subdivision.code]
-    current = subdivision
-    while current.parent_id:
-        chain.append(current.parent_id)
-        current = Subdivision.objects.only("code", "parent_id").get(code=current.parent_id)
-    return chain
+    return copy.copy(mission)
 
 
 def responsible_mission(country: str, subdivision: str | None = None) -> Mission:
@@ -38,49 +103,25 @@ def responsible_mission(country: str, subdivision: str | None = None) -> Mission
     3. Otherwise HQ, which answers for every place without a mission.
     Raises ApplicationError for an unknown country or a subdivision outside that country.
     """
+    places = _map()
     code = (country or "").strip().upper()
-    if not Country.objects.filter(code=code).exists():
+    if code not in places.countries:
         raise ApplicationError(
             ErrorCode.UNKNOWN_COUNTRY, f"Unknown country code {country!r}", fields={"country": ["unknown country"]}
         )
     if subdivision:
-        sub = Subdivision.objects.filter(code=subdivision.strip().upper()).first()
-        if sub is None or sub.country_id != code:
+        current: str | None = subdivision.strip().upper()
+        entry = places.subdivisions.get(current or "")
+        if entry is None or entry[0] != code:
             raise ApplicationError(
                 ErrorCode.UNKNOWN_SUBDIVISION,
                 f"{subdivision!r} is not a subdivision of {code}",
                 fields={"subdivision": [f"not a subdivision of {code}"]},
             )
-        chain = _top_level(sub)
-        match = (
-            Jurisdiction.objects.filter(subdivision_id__in=chain, mission__active=True)
-            .select_related("mission")
-            .annotate(
-                depth=Case(
-                    *[When(subdivision_id=c, then=Value(i)) for i, c in enumerate(chain)],
-                    output_field=IntegerField(),
-                )
-            )
-            .order_by("depth")
-            .first()
-        )
-        if match is not None:
-            return match.mission
-    country_match = (
-        Jurisdiction.objects.filter(country_id=code, subdivision__isnull=True, mission__active=True)
-        .select_related("mission")
-        .annotate(
-            rank=Case(
-                When(mission__country_id=code, mission__kind=MissionKind.EMBASSY, then=Value(0)),
-                When(mission__country_id=code, then=Value(1)),
-                When(mission__kind=MissionKind.EMBASSY, then=Value(2)),
-                default=Value(3),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("rank", "mission__code")
-        .first()
-    )
-    if country_match is not None:
-        return country_match.mission
+        while current:  # the subdivision, then its parents
+            if current in places.by_subdivision:
+                return copy.copy(places.missions[places.by_subdivision[current]])
+            current = places.subdivisions[current][1]
+    if code in places.by_country:
+        return copy.copy(places.missions[places.by_country[code]])
     return hq_mission()

@@ -17,6 +17,7 @@ from babel import Locale
 from django.db import transaction
 
 from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.jurisdiction import jurisdiction_cache_clear
 from consular.core.models import Country, Jurisdiction, Mission, MissionKind, Subdivision
 
 
@@ -246,4 +247,5 @@ def reference_load(*, missions_file: Path) -> LoadReport:
         countries_load(report)
         subdivisions_load(report)
         missions_load(missions_file, report)
+    jurisdiction_cache_clear()
     return report

@@ -267,3 +267,17 @@ def test_forwarded_for_does_not_dodge_the_limit(api, reference, tight_limits):
     codes = [client.get("/api/v1/countries", REMOTE_ADDR="192.0.2.9", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code
              for i in range(6)]
     assert codes[-1] == 429
+
+
+def test_an_expired_key_may_be_used_again(api, roles):
+    from datetime import timedelta
+
+    from consular.api.models import IdempotencyRecord
+
+    client = api(roles["hq_officer"])
+    assert client.post("/api/v1/users", NEW_USER, format="json", HTTP_IDEMPOTENCY_KEY="old").status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(days=2))
+    other = client.post("/api/v1/users", {**NEW_USER, "username": "later"}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="old")
+    assert other.status_code == 201 and other.json()["username"] == "later"
+    assert IdempotencyRecord.objects.count() == 1

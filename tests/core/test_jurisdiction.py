@@ -70,3 +70,19 @@ def test_shipped_file_on_real_places(country, subdivision, mission_country, kind
     reference_load(missions_file=SHIPPED)
     mission = responsible_mission(country, subdivision)
     assert (mission.country_id, mission.kind) == (mission_country, kind)
+
+
+def test_the_map_is_cached_and_rebuilt(reference, settings, django_assert_num_queries):
+    from consular.core.jurisdiction import jurisdiction_cache_clear
+
+    settings.JURISDICTION_CACHE_SECONDS = 300
+    jurisdiction_cache_clear()
+    assert responsible_mission("TH", "TH-50").code == "TH-CNX"
+    with django_assert_num_queries(0):
+        assert responsible_mission("US", "US-NY").code == "US-NYC"
+        assert responsible_mission("FR").code == "HQ"
+    Mission.objects.filter(code="TH-CNX").update(active=False)
+    assert responsible_mission("TH", "TH-50").code == "TH-CNX"  # cached until cleared or expired
+    jurisdiction_cache_clear()
+    assert responsible_mission("TH", "TH-50").code == "TH-BKK"
+    jurisdiction_cache_clear()

@@ -20,9 +20,10 @@ class LocationSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
 
-    def to_location(self, data: dict[str, Any]) -> Location:
-        return Location(country=data["country"].upper(), subdivision=(data.get("subdivision") or None),
-                        city=data.get("city", ""), lat=data.get("lat"), lon=data.get("lon"))
+
+def location_from(data: dict[str, Any]) -> Location:
+    return Location(country=data["country"].upper(), subdivision=(data.get("subdivision") or None),
+                    city=data.get("city", ""), lat=data.get("lat"), lon=data.get("lon"))
 
 
 class PersonSerializer(serializers.Serializer):
@@ -52,15 +53,19 @@ class CaseInSerializer(serializers.Serializer):
         return value
 
     def to_case_in(self, channel: str) -> CaseIn:
-        v = self.validated_data
-        return CaseIn(
-            category=v["category"], urgency=v["urgency"], summary=v["summary"], crime_type=v.get("crime_type", ""),
-            location=LocationSerializer().to_location(v["location"]), channel=channel,
-            persons=[PersonIn(name_zh=p.get("name_zh", ""), name_latin=p.get("name_latin", ""),
-                              birth_date=p.get("birth_date"), passport_number=p.get("passport_number", ""),
-                              phone=p.get("phone", ""), role=p.get("role", PersonRole.SUBJECT))
-                     for p in v.get("persons", [])],
-        )
+        return case_in_from(self.validated_data, channel)
+
+
+def case_in_from(v: dict[str, Any], channel: str) -> CaseIn:
+    """The service's input from validated case data (top-level or nested in a call)."""
+    return CaseIn(
+        category=v["category"], urgency=v["urgency"], summary=v["summary"], crime_type=v.get("crime_type", ""),
+        location=location_from(v["location"]), channel=channel,
+        persons=[PersonIn(name_zh=p.get("name_zh", ""), name_latin=p.get("name_latin", ""),
+                          birth_date=p.get("birth_date"), passport_number=p.get("passport_number", ""),
+                          phone=p.get("phone", ""), role=p.get("role", PersonRole.SUBJECT))
+                 for p in v.get("persons", [])],
+    )
 
 
 class CasePatchSerializer(serializers.Serializer):

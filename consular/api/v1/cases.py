@@ -206,11 +206,7 @@ class CallList(generics.ListAPIView):
             case = selectors.case_get(actor=request.user, case_id=v["case"])
             if case is None:
                 raise ApplicationError(ErrorCode.INVALID, "Unknown case.", fields={"case": ["no such case"]})
-        open_case = None
-        if "open_case" in v:
-            nested = s.CaseInSerializer(data=request.data["open_case"])
-            nested.is_valid(raise_exception=True)
-            open_case = nested.to_case_in(channel=Channel.HOTLINE)
+        open_case = s.case_in_from(v["open_case"], Channel.HOTLINE) if v.get("open_case") else None
         call = services.call_log(
             actor=request.user, direction=v["direction"], caller_name=v["caller_name"],
             caller_phone=v["caller_phone"], language=v["language"], topic=v["topic"], summary=v["summary"],
@@ -231,7 +227,7 @@ class HelpRequestCreate(APIView):
         v = data.validated_data
         case, code = services.help_request_submit(
             name=v["name"], phone=v["phone"], email=v["email"],
-            location=s.LocationSerializer().to_location(v["location"]), category=v["category"],
+            location=s.location_from(v["location"]), category=v["category"],
             description=v["description"], channel=Channel.WEB,
         )
         return Response({"reference": case.reference, "follow_up_code": code,
