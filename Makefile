@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/consular
 PYTEST_ARGS ?=
 
-.PHONY: install messages demo test lint typecheck test-sqlite test-postgres browser-deps postgres schema bench clean
+.PHONY: install messages messages-extract demo test lint typecheck test-sqlite test-postgres browser-deps postgres schema bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +19,11 @@ install: $(STAMP) messages
 
 messages: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d consular/locale -D django --statistics
+
+## messages-extract: collect new translatable strings into django.po (then translate them and `make messages`)
+messages-extract: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/django-admin makemessages -l zh_Hans --add-location=file \
+		--ignore='tests/*' --ignore='bench/*' --ignore='var/*' --ignore='docs/*' --ignore='.venv/*'
 
 ## demo: SQLite under var/, migrations, reference and demo data, web server and task worker
 demo: install

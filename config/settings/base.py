@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "consular.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API answers compressed for a phone with one bar of signal (Django pads against BREACH).
+    "django.middleware.gzip.GZipMiddleware",
+    "consular.core.middleware.ChineseFirstMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -45,3 +45,17 @@ class RequestContextMiddleware:
             context.unbind(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class ChineseFirstMiddleware:
+    """Pages open in Chinese unless the visitor chose another language with the switch (a cookie): the
+    browser's Accept-Language is not consulted, because a citizen's phone abroad is often set to the local
+    language. API clients may still ask for English with Accept-Language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

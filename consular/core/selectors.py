@@ -31,8 +31,9 @@ def missions_list(*, country: str = "", kind: str = "", active: bool | None = Tr
 
 def mission_detail(*, code: str) -> Mission | None:
     return (
-        Mission.objects.prefetch_related(
-            Prefetch("jurisdiction", queryset=Jurisdiction.objects.select_related("subdivision"))
+        Mission.objects.select_related("country")
+        .prefetch_related(
+            Prefetch("jurisdiction", queryset=Jurisdiction.objects.select_related("subdivision", "country"))
         )
         .filter(code=code.upper())
         .first()
