@@ -20,7 +20,7 @@ from typing import Any
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 PORT = int(os.environ.get("BENCH_PORT", "8731"))
 DB_URL = os.environ.get("CONSULAR_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/consular_bench")
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,6 @@ class ErrorCode:
     UNKNOWN_COUNTRY = "unknown_country"
     UNKNOWN_SUBDIVISION = "unknown_subdivision"
     UNKNOWN_MISSION = "unknown_mission"
-    UNKNOWN_ROLE = "unknown_role"
     SERVER_ERROR = "server_error"
 
 
