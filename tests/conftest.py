@@ -32,6 +32,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             pass
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Rate-limit and login-failure counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def _transactional(request: pytest.FixtureRequest) -> bool:
     marker = request.node.get_closest_marker("django_db")
     return bool(

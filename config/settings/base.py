@@ -118,6 +118,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["consular.accounts.backends.ThrottledModelBackend"]
+# Wrong passwords allowed per account and per address before logins pause for the window (seconds).
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("CONSULAR_LOGIN_MAX_FAILURES", 10)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("CONSULAR_LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("CONSULAR_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

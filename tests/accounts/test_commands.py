@@ -103,3 +103,15 @@ def test_apitoken_expiry_and_revocation(reference):
     assert AuditEntry.objects.filter(action="apitoken.revoke").count() == 1
     with pytest.raises(CommandError):
         _run("apitoken", "zhou", "--expires-days", "0")
+
+
+def test_password_guessing_is_slowed_down(client, make_user, settings):
+    from tests.conftest import PASSWORD
+
+    settings.LOGIN_MAX_FAILURES_PER_ACCOUNT = 3
+    user = make_user("hq_officer")
+    for _ in range(3):
+        assert not client.login(username=user.username, password="guess")
+    assert not client.login(username=user.username, password=PASSWORD)  # paused, even with the right one
+    other = make_user("auditor")
+    assert client.login(username=other.username, password=PASSWORD)  # other accounts are not affected

@@ -1,0 +1,42 @@
+"""Password authentication that slows down guessing: after too many wrong passwords for one account, or from
+one address, further attempts are refused for a while (even with the right password)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from consular.core.middleware import client_address
+
+
+def _keys(request: HttpRequest | None, username: str) -> list[tuple[str, int]]:
+    name = hashlib.sha256(username.strip().lower().encode("utf-8")).hexdigest()[:32]
+    keys = [(f"login-fail:user:{name}", settings.LOGIN_MAX_FAILURES_PER_ACCOUNT)]
+    if request is not None:
+        keys.append((f"login-fail:ip:{client_address(request) or '-'}", settings.LOGIN_MAX_FAILURES_PER_ADDRESS))
+    return keys
+
+
+class ThrottledModelBackend(ModelBackend):
+    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
+                     **kwargs: Any) -> Any:
+        if username is None or password is None:
+            return None
+        keys = _keys(request, username)
+        if any((cache.get(key) or 0) >= limit for key, limit in keys):
+            raise PermissionDenied("too many failed logins")  # authenticate() then reports a failed login
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            for key, _ in keys:
+                cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        return user
