@@ -119,6 +119,9 @@ def test_queue_filters_and_search(api, roles):
         return [c["reference"] for c in body.json()["results"]]
 
     assert len(refs()) == 2
+    # Each listed case is recorded as read by this officer.
+    assert AuditEntry.objects.filter(action="case.read", actor_username=roles["hq_officer"].username,
+                                     data__purpose="queue").count() == 2
     assert refs(urgency="p1") == [first["reference"]]
     assert len(refs(category="lost_documents")) == 1
     assert refs(q=first["reference"]) == [first["reference"]]

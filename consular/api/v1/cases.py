@@ -40,12 +40,27 @@ def _detail(request: Request, case: Case, code: int = status.HTTP_200_OK) -> Res
     return Response(s.CaseDetailSerializer(case).data, status=code)
 
 
-class CaseList(generics.ListAPIView):
+class AuditedList(generics.ListAPIView):
+    """A list whose page shows personal data: each object on the page is recorded as read."""
+
+    audit_fields: list[str] = []
+    audit_purpose = ""
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        audit_read_many(actor=self.request.user, objects=list(page or []), fields=self.audit_fields,
+                        purpose=self.audit_purpose)
+        return page
+
+
+class CaseList(AuditedList):
     """The queue: open cases by default, overdue first; filters combine. `q` searches by reference, name
     (characters or pinyin), phone or passport number (exact)."""
 
     permission_classes = [IsStaff]
     serializer_class = s.CaseOutSerializer
+    audit_fields = CASE_PERSONAL
+    audit_purpose = "queue"
 
     @extend_schema(parameters=[s.CaseQuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -60,11 +75,6 @@ class CaseList(generics.ListAPIView):
         query = s.CaseQuerySerializer(data=data)
         query.is_valid(raise_exception=True)
         return selectors.case_queue(actor=self.request.user, filters=query.validated_data)
-
-    def paginate_queryset(self, queryset: Any) -> Any:
-        page = super().paginate_queryset(queryset)
-        audit_read_many(actor=self.request.user, objects=list(page or []), fields=CASE_PERSONAL, purpose="queue")
-        return page
 
     @extend_schema(request=s.CaseInSerializer, responses={201: s.CaseDetailSerializer})
     def post(self, request: Request) -> Response:
@@ -167,11 +177,12 @@ class CaseMerge(APIView):
                                                     reason=data.validated_data["reason"]))
 
 
-class CallList(generics.ListAPIView):
+class CallList(AuditedList):
     """Hotline calls, newest first. `phone` finds a number's earlier calls (exact, through its keyed hash)."""
 
     permission_classes = [IsStaff]
     serializer_class = s.CallOutSerializer
+    audit_fields = ["caller_name", "caller_phone", "summary"]
 
     @extend_schema(parameters=[s.CallQuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -189,12 +200,6 @@ class CallList(generics.ListAPIView):
         if v.get("since"):
             qs = qs.filter(started_at__gte=v["since"])
         return qs.order_by("-started_at")
-
-    def paginate_queryset(self, queryset: Any) -> Any:
-        page = super().paginate_queryset(queryset)
-        audit_read_many(actor=self.request.user, objects=list(page or []),
-                        fields=["caller_name", "caller_phone", "summary"])
-        return page
 
     @extend_schema(request=s.CallInSerializer, responses={201: s.CallOutSerializer})
     def post(self, request: Request) -> Response:
