@@ -15,6 +15,7 @@ class IdempotencyRecord(models.Model):
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=1000, blank=True, help_text="The answer's Location header.")
     body = EncryptedTextField(help_text="The answer's body, base64, encrypted: it may hold personal data.")
     created_at = models.DateTimeField(db_index=True)
 
