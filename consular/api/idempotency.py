@@ -92,6 +92,9 @@ class IdempotencyMiddleware:
             record = self._claim(owner, key, request, request_hash)
             if record is None:
                 existing = IdempotencyRecord.objects.get(owner=owner, key=key)
+                if existing.created_at >= cutoff and existing.request_hash != request_hash and owner == "form":
+                    # A page kept in the browser's history, edited and sent again: a new submission.
+                    return self.get_response(request)
                 if existing.created_at >= cutoff:
                     return self._answer_existing(existing, request_hash)
                 existing.delete()  # an expired answer: the key may be used afresh

@@ -29,3 +29,13 @@ def test_resubmitted_form_is_answered_once(make_user):
     assert again["Location"] == first["Location"]
     assert again["Idempotent-Replayed"] == "true"
     assert AuditEntry.objects.filter(action="user.login", object_id=str(user.pk)).count() == 1
+
+
+def test_an_edited_resubmission_is_a_new_submission(make_user):
+    user = make_user("hq_officer")
+    client = Client()
+    urlencoded = "application/x-www-form-urlencoded"
+    wrong = urlencode({"username": user.username, "password": "typo", "idempotency_key": "k2"})
+    right = urlencode({"username": user.username, "password": PASSWORD, "idempotency_key": "k2"})
+    assert client.post("/login/", wrong, content_type=urlencoded).status_code == 200  # the form again
+    assert client.post("/login/", right, content_type=urlencoded).status_code == 302  # not a 422
