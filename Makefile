@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) messages
 
 messages: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d consular/locale -D django --statistics
+	$(BIN)/pybabel compile -d consular/locale -D django --statistics
 
 ## messages-extract: collect new translatable strings into django.po (then translate them and `make messages`)
 messages-extract: $(STAMP)

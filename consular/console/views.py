@@ -9,9 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from consular.accounts.models import Role, User
+from consular.accounts.models import Role
+from consular.cases.codes import OPEN_STATES
+from consular.cases.selectors import cases_visible, with_overdue
+from consular.console.access import can_work, staff_user
 from consular.console.forms import AuditFilterForm
 from consular.core.audit import audit_record
 from consular.core.selectors import audit_entries
@@ -19,20 +23,16 @@ from consular.core.selectors import audit_entries
 AUDIT_PAGE_SIZE = 50
 
 
-def staff_user(request: HttpRequest) -> User:
-    """The logged-in user if they hold a staff role; otherwise 403. (Anonymous users never get here:
-    `login_required` sends them to the login page first.)"""
-    user = request.user
-    if not isinstance(user, User) or not user.is_active or not user.is_staff_role:
-        raise PermissionDenied
-    return user
-
-
 @never_cache
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    return render(request, "console/home.html", {"staff": user, "is_auditor": user.role == Role.AUDITOR})
+    open_cases = cases_visible(actor=user).filter(state__in=OPEN_STATES)
+    return render(request, "console/home.html", {
+        "staff": user, "is_auditor": user.role == Role.AUDITOR, "can_work": can_work(user),
+        "open_count": open_cases.count(),
+        "overdue_count": with_overdue(open_cases, timezone.now(), only=True).count(),
+    })
 
 
 @never_cache
