@@ -296,6 +296,8 @@ CASE_DUTIES: dict[str, list[dict[str, object]]] = {
 CASE_ESCALATE_URGENCIES = ["p1", "p2"]
 # Where escalations go: the HQ duty officer's address (and every active HQ officer with an email if empty).
 CASE_DUTY_EMAIL = env_str("CONSULAR_DUTY_EMAIL", "")
+# Help requests accepted from one address per hour through the web form (the API has its own rate limits).
+HELP_FORM_MAX_PER_HOUR = env_int("CONSULAR_HELP_FORM_MAX_PER_HOUR", 20)
 # Citizens' follow-up: wrong codes allowed per reference and per address before a pause of this many seconds.
 FOLLOWUP_MAX_FAILURES = env_int("CONSULAR_FOLLOWUP_MAX_FAILURES", 5)
 FOLLOWUP_WINDOW_SECONDS = env_int("CONSULAR_FOLLOWUP_WINDOW_SECONDS", 15 * 60)

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from consular.cases.followup import CITIZEN_STATUS, followup_case
 from consular.cases.models import Case, EventKind
 from consular.core.context import current
 from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.middleware import client_address
 from consular.core.models import Country
 from consular.portal.help_forms import FollowUpForm, HelpMessageForm, HelpRequestForm, subdivision_choices
 from consular.portal.views import name_sort_key
@@ -67,12 +70,28 @@ def countries() -> list[Country]:
     return sorted(Country.objects.all(), key=lambda c: name_sort_key(c.name))
 
 
+def _too_many_requests(request: HttpRequest) -> bool:
+    """Help requests sent from one address within an hour, beyond settings.HELP_FORM_MAX_PER_HOUR."""
+    key = f"help-form:{client_address(request) or '-'}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > settings.HELP_FORM_MAX_PER_HOUR
+
+
 @never_cache
 def help_request(request: HttpRequest) -> HttpResponse:
     """The help form. On success the case exists at the responsible mission; the confirmation page shows the
     reference and the follow-up code once."""
     if request.method == "POST":
         form = HelpRequestForm(request.POST, countries=countries())
+        if _too_many_requests(request):
+            form.is_valid()
+            form.add_error(None, _("Too many requests from this connection. Please call the hotline."))
+            return render(request, "portal/help/request.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
             try:

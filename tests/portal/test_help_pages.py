@@ -302,3 +302,12 @@ def test_help_pages_in_english(client: Client, reference: None) -> None:
     assert '<option value="TH">Thailand</option>' in body
     response = send(client, phone="", email="")
     assert "Give a phone number or an email" in error_summary(body_of(response))
+
+
+def test_the_web_form_is_throttled_per_address(client, reference, settings):
+    settings.HELP_FORM_MAX_PER_HOUR = 2
+    for _ in range(2):
+        client.post("/help/", {})
+    response = client.post("/help/", {})
+    assert response.status_code == 429
+    assert "热线" in response.content.decode()
