@@ -115,7 +115,7 @@ def test_openapi_schema_and_docs_are_served_locally(client, reference):
     doc = schema.json()
     assert doc["openapi"].startswith("3.")
     for path in ["/api/v1/health", "/api/v1/countries", "/api/v1/missions", "/api/v1/missions/{code}",
-                 "/api/v1/me", "/api/v1/audit", "/api/v1/users"]:
+                 "/api/v1/me", "/api/v1/audit", "/api/v1/users", "/api/v1/names/match"]:
         assert path in doc["paths"], path
     docs = client.get("/api/docs/")
     assert docs.status_code == 200

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from consular.api.v1 import cases, views
+from consular.api.v1 import cases, names, views
 
 app_name = "v1"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("cases/<str:case_id>/transfer", cases.CaseTransfer.as_view(), name="case-transfer"),
     path("cases/<str:case_id>/merge", cases.CaseMerge.as_view(), name="case-merge"),
     path("calls", cases.CallList.as_view(), name="calls"),
+    path("names/match", names.NameMatchView.as_view(), name="names-match"),
     path("stats/cases", cases.CaseStats.as_view(), name="stats-cases"),
     path("stats/calls", cases.CallStats.as_view(), name="stats-calls"),
     path("help-requests", cases.HelpRequestCreate.as_view(), name="help-requests"),
