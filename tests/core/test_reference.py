@@ -57,7 +57,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 BAD_MISSION = """
 [[mission]]
-code = "TH-XXX"
+code = "TH-TST"
 kind = "consulate_general"
 name_zh = "测试"
 name_en = "Test"
@@ -76,7 +76,7 @@ def test_bad_missions_file_reports_every_problem_and_writes_nothing(tmp_path):
     assert "unknown time zone 'Mars/Olympus'" in problems
     assert "unknown subdivision 'TH-99'" in problems
     assert "US-CA is not in the host country TH" in problems
-    assert "TH-50 is claimed by both TH-CNX and TH-XXX" in problems
+    assert "TH-50 is claimed by both TH-CNX and TH-TST" in problems
     assert Country.objects.count() == 0 and Mission.objects.count() == 0
 
 
