@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "consular.console",
     "consular.notify",
     "consular.cases",
+    "consular.incidents",
     "consular.stats",
     "consular.server",
 ]
@@ -213,6 +214,15 @@ SPECTACULAR_SETTINGS = {
         "StateEnum": "consular.cases.codes.State",
         "CategoryEnum": "consular.cases.codes.Category",
         "UrgencyEnum": "consular.cases.codes.Urgency",
+        "ChannelEnum": "consular.cases.codes.Channel",
+        "IncidentKindEnum": "consular.incidents.codes.IncidentKind",
+        "IncidentStatusEnum": "consular.incidents.codes.IncidentStatus",
+        "PersonStatusEnum": "consular.incidents.codes.PersonStatus",
+        "PublicStatusEnum": "consular.incidents.codes.PUBLIC_STATUSES",
+        "SourceKindEnum": "consular.incidents.codes.SourceKind",
+        "ListKindEnum": "consular.incidents.import_models.ListKind",
+        "InquiryChannelEnum": "consular.incidents.codes.InquiryChannel",
+        "InquiryStateEnum": "consular.incidents.codes.InquiryState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -301,3 +311,11 @@ HELP_FORM_MAX_PER_HOUR = env_int("CONSULAR_HELP_FORM_MAX_PER_HOUR", 20)
 # Citizens' follow-up: wrong codes allowed per reference and per address before a pause of this many seconds.
 FOLLOWUP_MAX_FAILURES = env_int("CONSULAR_FOLLOWUP_MAX_FAILURES", 5)
 FOLLOWUP_WINDOW_SECONDS = env_int("CONSULAR_FOLLOWUP_WINDOW_SECONDS", 15 * 60)
+
+# --- Major incidents ----------------------------------------------------------------------------------------
+# Minutes within which an inquirer is called back after the status of the person they asked about changed.
+INCIDENT_CALLBACK_MINUTES = env_int("CONSULAR_INCIDENT_CALLBACK_MINUTES", 60)
+# PFIF interchange: the domain naming this registry in PFIF record ids (domain/local-id), and the source name
+# other person-finder sites show for its records (and as the author of its notes).
+PFIF_DOMAIN = env_str("CONSULAR_PFIF_DOMAIN", "consular.example.gov")
+PFIF_SOURCE_NAME = env_str("CONSULAR_PFIF_SOURCE_NAME", "Consular protection registry")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from consular.api.v1 import cases, names, views
+from consular.api.v1 import cases, incident_imports, incident_pfif, incidents, names, views
 
 app_name = "v1"
 
@@ -23,6 +23,38 @@ urlpatterns = [
     path("cases/<str:case_id>/transfer", cases.CaseTransfer.as_view(), name="case-transfer"),
     path("cases/<str:case_id>/merge", cases.CaseMerge.as_view(), name="case-merge"),
     path("calls", cases.CallList.as_view(), name="calls"),
+    path("incidents", incidents.IncidentList.as_view(), name="incidents"),
+    path("incidents/<str:incident_id>", incidents.IncidentDetail.as_view(), name="incident"),
+    path("incidents/<str:incident_id>/close", incidents.IncidentClose.as_view(), name="incident-close"),
+    path("incidents/<str:incident_id>/persons", incidents.PersonList.as_view(), name="incident-persons"),
+    path("incidents/<str:incident_id>/persons.csv", incident_pfif.PersonsCsv.as_view(), name="incident-persons-csv"),
+    path("incidents/<str:incident_id>/persons.xlsx", incident_pfif.PersonsXlsx.as_view(),
+         name="incident-persons-xlsx"),
+    path("incidents/<str:incident_id>/pfif", incident_pfif.IncidentPfif.as_view(), name="incident-pfif"),
+    path("incidents/<str:incident_id>/persons/<str:person_id>", incidents.PersonDetail.as_view(),
+         name="incident-person"),
+    path("incidents/<str:incident_id>/persons/<str:person_id>/history", incidents.PersonHistory.as_view(),
+         name="incident-person-history"),
+    path("incidents/<str:incident_id>/persons/<str:person_id>/next-of-kin-informed",
+         incidents.PersonNextOfKinInformed.as_view(), name="incident-person-next-of-kin"),
+    path("incidents/<str:incident_id>/inquiries", incidents.InquiryList.as_view(), name="incident-inquiries"),
+    path("incidents/<str:incident_id>/inquiries/<str:inquiry_id>/attach", incidents.InquiryAttach.as_view(),
+         name="incident-inquiry-attach"),
+    path("incidents/<str:incident_id>/inquiries/<str:inquiry_id>/close", incidents.InquiryClose.as_view(),
+         name="incident-inquiry-close"),
+    path("incidents/<str:incident_id>/callbacks", incidents.CallBackList.as_view(), name="incident-callbacks"),
+    path("incidents/<str:incident_id>/callbacks/<str:callback_id>/done", incidents.CallBackDone.as_view(),
+         name="incident-callback-done"),
+    path("incidents/<str:incident_id>/imports", incident_imports.ImportList.as_view(), name="incident-imports"),
+    path("incidents/<str:incident_id>/imports/<str:import_id>", incident_imports.ImportDetail.as_view(),
+         name="incident-import"),
+    path("incidents/<str:incident_id>/reviews", incident_imports.ReviewList.as_view(), name="incident-reviews"),
+    path("incidents/<str:incident_id>/reviews/<str:review_id>", incident_imports.ReviewDetail.as_view(),
+         name="incident-review"),
+    path("incidents/<str:incident_id>/reviews/<str:review_id>/confirm", incident_imports.ReviewConfirm.as_view(),
+         name="incident-review-confirm"),
+    path("incidents/<str:incident_id>/reviews/<str:review_id>/reject", incident_imports.ReviewReject.as_view(),
+         name="incident-review-reject"),
     path("names/match", names.NameMatchView.as_view(), name="names-match"),
     path("stats/cases", cases.CaseStats.as_view(), name="stats-cases"),
     path("stats/calls", cases.CallStats.as_view(), name="stats-calls"),

@@ -1,0 +1,273 @@
+"""Reads for incidents, always scoped to what the actor may see; candidate retrieval for inquiries; the
+next-of-kin gate (`public_status`) every public or inquirer-facing status goes through; the dashboard."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from consular.core import crypto
+from consular.core.permissions import scope_queryset
+from consular.incidents import blocking
+from consular.incidents.codes import (
+    AWAITING_NOTIFICATION,
+    PUBLIC_STATUS_TEXT,
+    WAITING_INQUIRY_STATES,
+    InquiryState,
+    NameKeyOwner,
+    PersonStatus,
+)
+from consular.incidents.matching import MATCH_THRESHOLD, POSSIBLE_THRESHOLD, NameRecord, normalise_passport, score
+from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry, PersonStatusChange
+
+# Candidates loaded and scored per query at most (those sharing the most blocking keys), and the lowest score
+# worth showing an officer (below it the name and the evidence disagree).
+CANDIDATE_CAP = 200
+CANDIDATE_MIN_SCORE = 0.10
+_REFERENCE = re.compile(r"^INC-[0-9]{4}-[0-9]{4,6}$")
+
+
+# --- The next-of-kin gate ----------------------------------------------------------------------------------------
+
+def public_status(person: AffectedPerson) -> str:
+    """The status the public and inquirers may be told. A death is shown only after an officer recorded that
+    the next of kin was told; until then the code is `awaiting_notification` ("please wait for our call",
+    请等候我们的电话). Every path that shows a status outside the officers' registry goes through here: inquiry
+    answers, call-back lists, PFIF export, public pages. Officers' registry views show `person.status`."""
+    if person.status == PersonStatus.DECEASED and person.next_of_kin_informed_at is None:
+        return AWAITING_NOTIFICATION
+    return person.status
+
+
+def public_status_text(code: str) -> dict[str, str]:
+    """Display texts of a public status code: {"zh": …, "en": …}."""
+    return dict(PUBLIC_STATUS_TEXT[code])
+
+
+# --- Scoped querysets ---------------------------------------------------------------------------------------------
+
+def incidents_visible(*, actor: Any) -> QuerySet[Incident]:
+    """HQ roles and auditors: every incident. Mission officers: incidents their mission leads or is concerned by
+    (the lead is always among `missions`). Anyone else: none."""
+    return scope_queryset(
+        actor,
+        Incident.objects.select_related("lead_mission", "country", "subdivision", "opened_by", "closed_by")
+        .prefetch_related("missions"),
+        mission_field="missions",
+    )
+
+
+def incident_get(*, actor: Any, incident_id: Any) -> Incident | None:
+    """By id or by reference (INC-2026-0001)."""
+    text = str(incident_id).strip()
+    visible = incidents_visible(actor=actor)
+    if _REFERENCE.match(text.upper()):
+        return visible.filter(reference=text.upper()).first()
+    try:
+        return visible.filter(pk=uuid.UUID(text)).first()
+    except ValueError:
+        return None
+
+
+def persons_visible(*, actor: Any, incident: Incident) -> QuerySet[AffectedPerson]:
+    return scope_queryset(
+        actor, AffectedPerson.objects.filter(incident=incident).select_related("mission", "next_of_kin_informed_by"),
+        mission_field="incident__missions",
+    )
+
+
+def person_list(*, actor: Any, incident: Incident, filters: dict[str, Any]) -> QuerySet[AffectedPerson]:
+    qs = persons_visible(actor=actor, incident=incident)
+    if filters.get("status"):
+        qs = qs.filter(status__in=filters["status"])
+    if filters.get("mission"):
+        qs = qs.filter(mission__code__in=[m.upper() for m in filters["mission"]])
+    return qs.order_by("created_at", "id")
+
+
+def person_get(*, actor: Any, incident: Incident, person_id: Any) -> AffectedPerson | None:
+    try:
+        pk = uuid.UUID(str(person_id))
+    except ValueError:
+        return None
+    return persons_visible(actor=actor, incident=incident).filter(pk=pk).first()
+
+
+def person_history(*, person: AffectedPerson) -> QuerySet[PersonStatusChange]:
+    return person.status_changes.select_related("actor").order_by("at", "created_at", "id")
+
+
+def inquiries_visible(*, actor: Any, incident: Incident) -> QuerySet[Inquiry]:
+    return scope_queryset(
+        actor, Inquiry.objects.filter(incident=incident).select_related("person", "created_by"),
+        mission_field="incident__missions",
+    )
+
+
+def inquiry_list(*, actor: Any, incident: Incident, filters: dict[str, Any]) -> QuerySet[Inquiry]:
+    qs = inquiries_visible(actor=actor, incident=incident)
+    if filters.get("state"):
+        qs = qs.filter(state__in=filters["state"])
+    if filters.get("person"):
+        qs = qs.filter(person_id=filters["person"])
+    return qs.order_by("-created_at", "id")
+
+
+def inquiry_get(*, actor: Any, incident: Incident, inquiry_id: Any) -> Inquiry | None:
+    try:
+        pk = uuid.UUID(str(inquiry_id))
+    except ValueError:
+        return None
+    return inquiries_visible(actor=actor, incident=incident).filter(pk=pk).first()
+
+
+def callbacks_visible(*, actor: Any, incident: Incident) -> QuerySet[CallBack]:
+    return scope_queryset(
+        actor,
+        CallBack.objects.filter(inquiry__incident=incident).select_related("inquiry", "person", "done_by"),
+        mission_field="inquiry__incident__missions",
+    )
+
+
+def callback_list(*, actor: Any, incident: Incident, due: bool | None = None, done: bool = False,
+                  now: datetime.datetime | None = None) -> QuerySet[CallBack]:
+    """Pending call-backs (`done=True`: the ones made), earliest due first; `due=True` only those due now,
+    `due=False` only those not yet due."""
+    now = now or timezone.now()
+    qs = callbacks_visible(actor=actor, incident=incident).filter(done_at__isnull=not done)
+    if due is True:
+        qs = qs.filter(due_at__lte=now)
+    elif due is False:
+        qs = qs.filter(due_at__gt=now)
+    return qs.order_by("due_at", "id")
+
+
+def callback_get(*, actor: Any, incident: Incident, callback_id: Any) -> CallBack | None:
+    try:
+        pk = uuid.UUID(str(callback_id))
+    except ValueError:
+        return None
+    return callbacks_visible(actor=actor, incident=incident).filter(pk=pk).first()
+
+
+# --- Candidates for an inquiry -----------------------------------------------------------------------------------
+
+@dataclass
+class Candidate:
+    person: AffectedPerson
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    name_score: float = 0.0
+
+    @property
+    def level(self) -> str:
+        """`match` (the same person on the evidence given), `possible` (worth an officer's look) or `weak`."""
+        if self.score >= MATCH_THRESHOLD:
+            return "match"
+        return "possible" if self.score >= POSSIBLE_THRESHOLD else "weak"
+
+
+def candidate_ids(*, incident: Incident, name: str, birth_date: datetime.date | str | None = None,
+                  passport_number: str = "", cap: int = CANDIDATE_CAP) -> list[uuid.UUID]:
+    """The persons of the incident worth scoring: those sharing a blocking key with the name (most shared keys
+    first, at most `cap`), and those with exactly this passport number (through its keyed hash). Two indexed
+    queries; no person row is read. Raises ValueError for a malformed birth date."""
+    keys = blocking.query_keys(name, birth_date)
+    within = AffectedPerson.objects.filter(incident=incident).values("id")
+    ids = blocking.owners_by_keys(owner_type=NameKeyOwner.AFFECTED_PERSON, keys=keys, within=within, limit=cap)
+    passport = normalise_passport(passport_number)
+    if passport:
+        digest = crypto.keyed_hash(passport, kind="passport")
+        exact = AffectedPerson.objects.filter(incident=incident, passport_hash=digest).values_list("id", flat=True)
+        ids = list(dict.fromkeys([*exact[:cap], *ids]))
+    return ids
+
+
+def _best(query: NameRecord, person: AffectedPerson) -> Candidate:
+    """The person's best-scoring name (characters, passport spelling or another spelling) against the query."""
+    best: Candidate | None = None
+    for name in person.names() or [""]:
+        result = score(query, NameRecord(name=name, birth_date=person.birth_date,
+                                         passport_number=person.passport_number or None, id=str(person.pk)))
+        if best is None or result.score > best.score:
+            best = Candidate(person=person, score=result.score, reasons=result.reasons,
+                             name_score=result.name_score)
+    assert best is not None
+    return best
+
+
+def candidates(*, incident: Incident, name: str, birth_date: datetime.date | str | None = None,
+               passport_number: str = "", limit: int = 10,
+               min_score: float = CANDIDATE_MIN_SCORE) -> list[Candidate]:
+    """Ranked candidates in the incident's registry for a person described by name (any script), birth date
+    (a date, or YYYY / YYYY-MM / YYYY-MM-DD) and passport number: best first, at most `limit`, each with its
+    score in 0..1 and the matcher's reasons; below `min_score` only a person with the same passport number is
+    kept (whatever the name says, an officer must see it). Loads only the rows `candidate_ids` found (never the whole
+    registry), decrypts and scores them. Raises ValueError for a malformed birth date."""
+    ids = candidate_ids(incident=incident, name=name, birth_date=birth_date, passport_number=passport_number)
+    if not ids:
+        return []
+    persons = AffectedPerson.objects.filter(pk__in=ids, incident=incident)
+    query = NameRecord(name=name or "", birth_date=birth_date or None, passport_number=passport_number or None)
+    scored = [_best(query, p) for p in persons]
+    kept = (c for c in scored if c.score >= min_score or "passport_match" in c.reasons)
+    ranked = sorted(kept, key=lambda c: (-c.score, str(c.person.pk)))
+    return ranked[:limit]
+
+
+# --- Dashboard ---------------------------------------------------------------------------------------------------
+
+# Counters of an incident's review queue (possible matches from list imports awaiting an officer's decision).
+# The list-import module registers its counter here (`review_queue_register`); with none registered the queue is
+# empty.
+_REVIEW_QUEUE_COUNTERS: list[Callable[[Incident], int]] = []
+
+
+def review_queue_register(counter: Callable[[Incident], int]) -> None:
+    """Add a counter of review-queue items for an incident (idempotent)."""
+    if counter not in _REVIEW_QUEUE_COUNTERS:
+        _REVIEW_QUEUE_COUNTERS.append(counter)
+
+
+def review_queue_length(incident: Incident) -> int:
+    """How many possible matches of the incident wait for an officer to confirm or reject them: the sum of the
+    registered counters, 0 while no list-import module has registered one."""
+    return sum(counter(incident) for counter in _REVIEW_QUEUE_COUNTERS)
+
+
+def incident_dashboard(*, incident: Incident, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """Live counts: persons by status (true statuses: officers only) and by responsible mission (each person's
+    `mission`: the one looking after them, by default the mission of their case or the lead mission), deceased
+    persons whose next of kin is not yet told, inquiries waiting for an answer (open or matched), inquiries not
+    yet matched, call-backs due now and pending, and the review-queue length."""
+    now = now or timezone.now()
+    persons = AffectedPerson.objects.filter(incident=incident)
+    by_status = dict.fromkeys(PersonStatus.values, 0)
+    for row in persons.values("status").annotate(n=Count("id")).order_by():
+        by_status[row["status"]] = row["n"]
+    by_mission = {row["mission__code"]: row["n"]
+                  for row in persons.values("mission__code").annotate(n=Count("id")).order_by("mission__code")}
+    inquiries = Inquiry.objects.filter(incident=incident)
+    inquiry_states = {row["state"]: row["n"] for row in inquiries.values("state").annotate(n=Count("id")).order_by()}
+    callbacks = CallBack.objects.filter(inquiry__incident=incident, done_at__isnull=True)
+    return {
+        "persons": sum(by_status.values()),
+        "by_status": by_status,
+        "by_mission": by_mission,
+        "deceased_awaiting_notification": persons.filter(
+            status=PersonStatus.DECEASED, next_of_kin_informed_at__isnull=True).count(),
+        "inquiries": sum(inquiry_states.values()),
+        "inquiries_waiting": sum(inquiry_states.get(s, 0) for s in WAITING_INQUIRY_STATES),
+        "inquiries_unmatched": inquiry_states.get(InquiryState.OPEN, 0),
+        "callbacks_due": callbacks.filter(due_at__lte=now).count(),
+        "callbacks_pending": callbacks.count(),
+        "review_queue_length": review_queue_length(incident),
+    }
+

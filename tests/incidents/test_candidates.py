@@ -1,0 +1,145 @@
+"""Candidate retrieval through the blocking-key index: a person is found whatever the script, spelling, order or
+form of the name, by passport number, and without reading more person rows than the candidates."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from consular.incidents import blocking, selectors
+from consular.incidents.codes import NameKeyOwner
+from consular.incidents.models import AffectedPerson, NameKey
+from tests.incidents.incident_helpers import add_person, open_incident
+
+SURNAMES = ["李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何"]
+GIVEN = ["娜", "伟", "敏", "静", "丽", "强", "磊", "军", "洋", "勇"]
+
+
+@pytest.fixture
+def operator(roles):
+    return roles["hotline_operator"]
+
+
+@pytest.fixture
+def incident(roles):
+    return open_incident(roles["hq_officer"])
+
+
+@pytest.fixture
+def wang(operator, incident):
+    return add_person(operator, incident, other_names=["WANG CHIEN-KUO"])
+
+
+def _ids(found):
+    return [c.person.pk for c in found]
+
+
+@pytest.mark.parametrize("query", [
+    "王建国",  # characters
+    "WANG JIANGUO",  # passport spelling
+    "WANG<<JIANGUO",  # MRZ
+    "Jianguo Wang",  # given name first
+    "WANGJIANGUO", "Wang Jian-Guo", "wang, jianguo",  # no space, hyphen, comma form
+    "WANG JAINGUO",  # a typo
+    "Wang Chien-kuo",  # Wade–Giles, from the other names
+])
+def test_the_person_is_found_whatever_the_form_of_the_name(wang, incident, query):
+    found = selectors.candidates(incident=incident, name=query)
+    assert _ids(found)[:1] == [wang.pk], query
+    assert found[0].score >= 0.8 and found[0].level == "match"
+    assert any(r.startswith("surname_") for r in found[0].reasons)
+
+
+def test_a_person_known_only_in_one_script_is_found_from_the_other(operator, incident):
+    latin_only = add_person(operator, incident, name_zh="", name_latin="OUYANG XIAOMING", passport_number="",
+                            birth_date=None)
+    chars_only = add_person(operator, incident, name_zh="吕小红", name_latin="", passport_number="",
+                            birth_date=None)
+    hong_kong = add_person(operator, incident, name_zh="", name_latin="CHAN TAI MAN", passport_number="",
+                           birth_date=None)
+    assert _ids(selectors.candidates(incident=incident, name="欧阳晓明"))[:1] == [latin_only.pk]
+    assert _ids(selectors.candidates(incident=incident, name="LYU<<XIAOHONG"))[:1] == [chars_only.pk]
+    assert _ids(selectors.candidates(incident=incident, name="陈大文"))[:1] == [hong_kong.pk]
+
+
+def test_birth_date_and_passport_rank_and_veto(wang, operator, incident):
+    namesake = add_person(operator, incident, birth_date=datetime.date(1975, 1, 1), passport_number="G99887766")
+    found = selectors.candidates(incident=incident, name="王建国", birth_date="1961")
+    assert _ids(found)[:2] == [wang.pk, namesake.pk]
+    assert "birth_year_match" in found[0].reasons and "birth_year_mismatch" in found[1].reasons
+    assert found[1].score < 0.5
+    by_passport = selectors.candidates(incident=incident, name="王建国", passport_number="g 9988 7766")
+    assert _ids(by_passport)[0] == namesake.pk and "passport_match" in by_passport[0].reasons
+
+
+def test_an_exact_passport_number_finds_the_person_under_any_name(wang, incident):
+    found = selectors.candidates(incident=incident, name="UNKNOWN PASSENGER", passport_number="E1234-5678")
+    assert _ids(found) == [wang.pk] and "passport_match" in found[0].reasons
+
+
+def test_other_incidents_are_not_searched(wang, operator, roles):
+    other = open_incident(roles["hq_officer"])
+    assert selectors.candidates(incident=other, name="王建国", passport_number="E12345678") == []
+    twin = add_person(operator, other)
+    assert _ids(selectors.candidates(incident=other, name="王建国")) == [twin.pk]
+
+
+def test_retrieval_reads_only_the_candidate_rows(wang, operator, incident, django_assert_max_num_queries):
+    for i, surname in enumerate(SURNAMES):
+        for j, given in enumerate(GIVEN[:5]):
+            add_person(operator, incident, name_zh=surname + given, name_latin="", passport_number=f"P{i:02d}{j:05d}",
+                       birth_date=datetime.date(1950 + i, 1 + j, 1))
+    total = AffectedPerson.objects.filter(incident=incident).count()
+    assert total == 81
+    ids = selectors.candidate_ids(incident=incident, name="WANG<<JIANGUO", birth_date="1961-03-02")
+    assert ids == [wang.pk]
+    with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(3):
+        found = selectors.candidates(incident=incident, name="WANG<<JIANGUO", birth_date="1961-03-02",
+                                     passport_number="E12345678")
+    assert _ids(found) == [wang.pk]
+    person_selects = [q["sql"] for q in captured.captured_queries
+                      if re.search(r'FROM "incidents_affectedperson"', q["sql"]) and '"name_zh"' in q["sql"]]
+    assert len(person_selects) == 1  # one load of the candidate rows, by primary key
+    assert re.search(r'"incidents_affectedperson"\."id" IN \(', person_selects[0])
+
+
+def test_a_common_name_loads_its_bucket_not_the_registry(operator, incident):
+    for surname in SURNAMES:
+        add_person(operator, incident, name_zh=surname + "伟", name_latin="", passport_number="", birth_date=None)
+    zhang = next(p for p in AffectedPerson.objects.filter(incident=incident) if p.name_zh == "张伟")
+    ids = selectors.candidate_ids(incident=incident, name="ZHANG WEI")
+    assert zhang.pk in ids and len(ids) < len(SURNAMES) // 2
+
+
+def test_the_index_holds_keyed_hashes_only(wang):
+    rows = list(NameKey.objects.filter(owner_id=wang.pk))
+    assert rows and all(re.fullmatch(r"[0-9a-f]{64}", r.key_hash) for r in rows)
+    assert all(r.owner_type == "affected_person" for r in rows)
+    plain = blocking.owner_keys(wang.names(), wang.birth_date)
+    assert {r.key_hash for r in rows} == {blocking.key_hash(k) for k in plain}
+    assert not {r.key_hash for r in rows} & plain
+
+
+def test_the_index_is_generic_and_the_narrow_tier_keeps_recall(db):
+    """Another owner type (trip registrations, later) uses the same index; a query that knows the year asks
+    the year buckets of Y-1..Y+1 and only the undated owners of the name buckets."""
+    owner = NameKeyOwner.REGISTRANT
+    dated, near, far, undated = (uuid.uuid4() for _ in range(4))
+    blocking.name_keys_write(owner_type=owner, owner_id=dated, names=["ZHANG WEI"], birth_date="1990-05-01")
+    blocking.name_keys_write(owner_type=owner, owner_id=near, names=["张伟"], birth_date="1991-12-31")
+    blocking.name_keys_write(owner_type=owner, owner_id=far, names=["ZHANG WEI"], birth_date="1970-01-01")
+    blocking.name_keys_write(owner_type=owner, owner_id=undated, names=["Wei Zhang"], birth_date=None)
+    narrow = blocking.query_keys("张伟", "1990", narrow=True)
+    assert set(blocking.owners_by_keys(owner_type=owner, keys=narrow)) == {dated, near, undated}
+    wide = blocking.query_keys("张伟", "1990")
+    assert set(blocking.owners_by_keys(owner_type=owner, keys=wide)) == {dated, near, far, undated}
+    assert blocking.owners_by_keys(owner_type=NameKeyOwner.AFFECTED_PERSON, keys=wide) == []
+    assert set(blocking.owners_by_keys(owner_type=owner, keys=blocking.query_keys("ZHANG<<WEI"))) == {
+        dated, near, far, undated}
+    with pytest.raises(ValueError):
+        blocking.query_keys("张伟", "1990-02-30")
