@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consular.accounts.models import MISSION_ROLES, ApiToken, Role, User
 from consular.accounts.tokens import token_generate, token_hash
 from consular.core.audit import audit_record
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.core.models import Mission
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def password_generate() -> str:
@@ -33,29 +37,29 @@ def user_create(
     full_name: str = "",
 ) -> tuple[User, str]:
     """Create a user. Returns the user and the password (generated when none was given)."""
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[StrOrPromise]] = {}
     if role not in Role.values:
-        fields["role"] = [f"must be one of {', '.join(Role.values)}"]
+        fields["role"] = [lazy_interpolate(_("Must be one of: %(choices)s."), choices=", ".join(Role.values))]
     mission = None
     if mission_code:
         mission = Mission.objects.filter(code=mission_code.upper(), active=True).first()
         if mission is None:
-            fields["mission"] = [f"unknown mission {mission_code!r}"]
+            fields["mission"] = [lazy_interpolate(_("Unknown mission %(code)s."), code=mission_code)]
     elif role in MISSION_ROLES:
-        fields["mission"] = ["required for this role"]
+        fields["mission"] = [_("Required for this role.")]
     if User.objects.filter(username=username).exists():
-        fields["username"] = ["already taken"]
+        fields["username"] = [_("This username is already taken.")]
     if not username or len(username) > 150:
-        fields["username"] = ["1 to 150 characters"]
+        fields["username"] = [_("Use 1 to 150 characters.")]
     password = password or password_generate()
     try:
         validate_password(password, User(username=username, email=email))
     except ValidationError as exc:
         fields["password"] = list(exc.messages)
     if fields:
-        raise ApplicationError(ErrorCode.INVALID, "The user could not be created.", fields=fields)
+        raise ApplicationError(ErrorCode.INVALID, _("The user could not be created."), fields=fields)
     with transaction.atomic():
-        first, _, last = full_name.partition(" ")
+        first, _space, last = full_name.partition(" ")
         user = User(username=username, role=role, mission=mission, email=email, phone=phone,
                     first_name=first, last_name=last)
         user.set_password(password)
@@ -87,12 +91,12 @@ def user_create_by(
         if role != Role.VOLUNTEER or (mission_code or "").upper() != own:
             raise ApplicationError(
                 ErrorCode.PERMISSION_DENIED,
-                "A mission officer may only create volunteers for the own mission.",
+                _("A mission officer may only create volunteers for their own mission."),
                 status=403,
             )
     else:
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, "You may not create accounts.", status=403)
-    user, _ = user_create(
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("You may not create accounts."), status=403)
+    user, _password = user_create(
         actor=actor, username=username, role=role, mission_code=mission_code, email=email,
         password=password, full_name=full_name,
     )

@@ -1,4 +1,8 @@
-"""Every API error is `{"error": {"code", "message", "fields"}}`, whatever raised it."""
+"""Every API error is `{"error": {"code", "message", "fields"}}`, whatever raised it.
+
+Messages are rendered here, in the request's active language: `Accept-Language` (`en`, `zh-hans`), Chinese
+when the client names none, the same as DRF's own validation messages. The code and the field keys never
+depend on the language."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -52,7 +57,7 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status, headers=headers)
+        return Response(error_body(exc.code, exc.text(), exc.field_texts()), status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -63,7 +68,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code = next((c for cls, c in _CODES if isinstance(exc, cls)), "error")
     if isinstance(exc, exceptions.ValidationError):
         fields = flatten_fields(exc.detail)
-        message = "The request has invalid fields."
+        message = _("The request has invalid fields.")
     else:
         fields = {}
         detail = getattr(exc, "detail", "")
@@ -73,12 +78,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body(ErrorCode.NOT_FOUND, "Not found."), status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(error_body(ErrorCode.NOT_FOUND, _("Not found.")), status=status.HTTP_404_NOT_FOUND)
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
     request_id = getattr(request, "request_id", "")
     return JsonResponse(
-        error_body(ErrorCode.SERVER_ERROR, f"Internal error; quote request id {request_id} when reporting it."),
+        error_body(ErrorCode.SERVER_ERROR, _("Internal error; quote request id %(id)s when reporting it.")
+                   % {"id": request_id}),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Category(models.TextChoices):
@@ -77,6 +82,11 @@ class CallTopic(models.TextChoices):
     CONSULTATION = "consultation", _("Consultation")
     COMPLAINT = "complaint", _("Complaint")
     OTHER = "other", _("Other")
+
+
+def state_label(code: str) -> StrOrPromise:
+    """The state's label, translated where it is shown; the code itself for a state this version does not know."""
+    return State(code).label if code in State.values else code
 
 
 OPEN_STATES = frozenset({State.NEW, State.TRIAGED, State.ASSIGNED, State.IN_PROGRESS, State.WAITING})

@@ -42,7 +42,7 @@ def followup_case(*, reference: str, code: str, client: str | None) -> Case:
     limit, window = settings.FOLLOWUP_MAX_FAILURES, settings.FOLLOWUP_WINDOW_SECONDS
     keys = _keys(reference, client)
     if any((cache.get(k) or 0) >= limit for k in keys):
-        raise ApplicationError(ErrorCode.RATE_LIMITED, "Too many wrong codes; try again later.", status=429,
+        raise ApplicationError(ErrorCode.RATE_LIMITED, _("Too many wrong codes; try again later."), status=429,
                                retry_after=window)
     case = case_by_reference(reference=reference)
     if case is None or not code or not case.follow_up_hash or not check_password(
@@ -54,5 +54,5 @@ def followup_case(*, reference: str, code: str, client: str | None) -> Case:
                 cache.incr(key)
             except ValueError:
                 cache.set(key, 1, timeout=window)
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Not found.", status=404)
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Not found."), status=404)
     return case

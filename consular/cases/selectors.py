@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from consular.accounts.models import Role, User
 from consular.cases.codes import OPEN_STATES
-from consular.cases.models import Call, Case, CasePerson, CaseTask, PersonNameKey
+from consular.cases.models import Call, Case, CaseEvent, CasePerson, CaseTask, EventKind, PersonNameKey
 from consular.core import crypto
 from consular.core.names import name_keys
 from consular.core.permissions import scope_queryset
@@ -42,8 +44,12 @@ def case_get(*, actor: Any, case_id: Any) -> Case | None:
 
 
 def case_by_reference(*, reference: str) -> Case | None:
-    """Unscoped: only for the citizen follow-up, which checks the follow-up code itself."""
-    return Case.objects.select_related("mission").filter(reference=reference.strip().upper()).first()
+    """Unscoped: only for the citizen follow-up, which checks the follow-up code itself. Text that cannot be a
+    reference (a typo, or bytes PostgreSQL refuses, such as NUL) finds nothing without a query."""
+    text = reference.strip().upper()
+    if not _REFERENCE.fullmatch(text):
+        return None
+    return Case.objects.select_related("mission").filter(reference=text).first()
 
 
 def with_overdue(queryset: QuerySet[Case], now: datetime.datetime, only: bool | None = None) -> QuerySet[Case]:
@@ -79,6 +85,52 @@ def case_queue(*, actor: Any, filters: dict[str, Any], now: datetime.datetime | 
     if filters.get("q"):
         qs = qs.filter(case_search_filter(filters["q"]))
     return with_overdue(qs, now, filters.get("overdue")).prefetch_related("persons")
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    open: int
+    overdue: int
+
+
+def case_queue_counts(*, actor: Any, now: datetime.datetime | None = None) -> QueueCounts:
+    """How many cases the actor's queue holds by default (the open ones), and how many of them are overdue."""
+    open_cases = cases_visible(actor=actor).filter(state__in=OPEN_STATES)
+    overdue = with_overdue(open_cases, now or timezone.now(), only=True)
+    return QueueCounts(open=open_cases.count(), overdue=overdue.count())
+
+
+def officers_eligible(*, case: Case) -> QuerySet[User]:
+    """Who `case` may be assigned to: the active officers of its mission, and, when the case is at HQ, HQ's
+    officers and hotline operators too. The assign form offers them and the assign service accepts no one else."""
+    who = Q(role=Role.MISSION_OFFICER, mission_id=case.mission_id)
+    if case.mission.is_hq:
+        who |= Q(role__in=[Role.HQ_OFFICER, Role.HOTLINE_OPERATOR])
+    return User.objects.filter(who, is_active=True)
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    """One line of what a citizen following a help request sees: who it is from, and the text of a note or a
+    message (state changes carry none)."""
+
+    at: datetime.datetime
+    kind: str
+    author: str  # "citizen" or "mission"
+    to_state: str
+    text: str
+
+
+def case_public_timeline(*, case: Case) -> list[PublicEvent]:
+    """The case's public events, oldest first: what the citizen sees when following the request (portal and
+    API alike). Unscoped: the caller has checked the follow-up code."""
+    events = CaseEvent.objects.filter(case=case, public=True).order_by("created_at", "id")
+    return [
+        PublicEvent(at=e.created_at, kind=e.kind, to_state=e.to_state,
+                    author="citizen" if e.kind == EventKind.MESSAGE else "mission",
+                    text=e.body if e.kind in {EventKind.MESSAGE, EventKind.NOTE} else "")
+        for e in events
+    ]
 
 
 def case_search_filter(query: str) -> Q:

@@ -6,26 +6,31 @@ from __future__ import annotations
 import datetime
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consular.accounts.models import Role, User
 from consular.cases import workflow
-from consular.cases.codes import OPEN_STATES, Category, Channel, PersonRole, State, Urgency
+from consular.cases.codes import OPEN_STATES, Category, Channel, PersonRole, State, Urgency, state_label
 from consular.cases.deadlines import duties_for, first_response_due
 from consular.cases.locks import lock_cases
 from consular.cases.models import Call, Case, CaseEvent, CasePerson, CaseTask, EventKind, PersonNameKey
+from consular.cases.selectors import officers_eligible
 from consular.core import crypto
 from consular.core.audit import audit_record
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.core.jurisdiction import responsible_mission
 from consular.core.models import Mission
 from consular.core.names import has_cjk, name_keys
 from consular.notify.services import notify_email
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read out on the phone
 WRITER_ROLES = frozenset({Role.HOTLINE_OPERATOR, Role.HQ_OFFICER, Role.MISSION_OFFICER})
@@ -61,24 +66,45 @@ class CaseIn:
     channel: str = Channel.HOTLINE
 
 
-def _denied(message: str) -> ApplicationError:
+# Messages are lazy translations, rendered in the reader's language where they are shown (console, portal, API).
+REQUIRED = _("This field is required.")
+_OUTSIDE_DISTRICT = _("This place is outside your mission's consular district; %(mission)s is responsible. Ask HQ "
+                      "to open the case there.")
+
+
+def _denied(message: StrOrPromise) -> ApplicationError:
     return ApplicationError(ErrorCode.PERMISSION_DENIED, message, status=403)
 
 
-def _invalid(field_name: str, message: str) -> ApplicationError:
+def _invalid(field_name: str, message: StrOrPromise) -> ApplicationError:
     return ApplicationError(ErrorCode.INVALID, message, fields={field_name: [message]})
+
+
+def _one_of(values: list[str]) -> StrOrPromise:
+    return lazy_interpolate(_("Must be one of: %(choices)s."), choices=", ".join(values))
+
+
+def _state_refused(state: str, field_name: str | None = None) -> ApplicationError:
+    """A case in `state` (resolved, closed, cancelled, merged) cannot be assigned, transferred or merged."""
+    label = state_label(state)
+    fields = {field_name: [lazy_interpolate(_("The case is “%(state)s”."), state=label)]} if field_name else None
+    return ApplicationError(
+        ErrorCode.CONFLICT, lazy_interpolate(_("A case in the state “%(state)s” cannot be changed this way."),
+                                             state=label),
+        fields=fields, status=409,
+    )
 
 
 def _require_writer(actor: Any) -> None:
     if getattr(actor, "role", None) not in WRITER_ROLES:
-        raise _denied("Your role may not change cases.")
+        raise _denied(_("Your role may not change cases."))
 
 
 def _require_on_case(actor: Any, case: Case) -> None:
     """HQ roles may act on every case; a mission officer only on the mission's cases."""
     _require_writer(actor)
     if actor.role == Role.MISSION_OFFICER and case.mission_id != actor.mission_id:
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Case not found.", status=404)
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Case not found."), status=404)
 
 
 def reference_generate() -> str:
@@ -108,22 +134,22 @@ def _add_person(case: Case, person: PersonIn) -> CasePerson:
 
 
 def _validate(data: CaseIn) -> None:
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[StrOrPromise]] = {}
     if data.category not in Category.values:
-        fields["category"] = [f"must be one of {', '.join(Category.values)}"]
+        fields["category"] = [_one_of(Category.values)]
     if data.urgency not in Urgency.values:
-        fields["urgency"] = [f"must be one of {', '.join(Urgency.values)}"]
+        fields["urgency"] = [_one_of(Urgency.values)]
     if not data.summary.strip():
-        fields["summary"] = ["required"]
+        fields["summary"] = [REQUIRED]
     if data.crime_type and data.category != Category.CRIME_VICTIM:
-        fields["crime_type"] = ["only for the crime_victim category"]
+        fields["crime_type"] = [_("A type of crime is only for victims of crime.")]
     for i, p in enumerate(data.persons):
         if not (p.name_zh.strip() or p.name_latin.strip()):
-            fields[f"persons.{i}.name_zh"] = ["a name in characters or in passport spelling is required"]
+            fields[f"persons.{i}.name_zh"] = [_("Give the citizen's name in characters or as in the passport.")]
         if p.birth_date and p.birth_date > timezone.localdate():
-            fields[f"persons.{i}.birth_date"] = ["in the future"]
+            fields[f"persons.{i}.birth_date"] = [_("This date is in the future.")]
     if fields:
-        raise ApplicationError(ErrorCode.INVALID, "The case has invalid fields.", fields=fields)
+        raise ApplicationError(ErrorCode.INVALID, _("Some details of the case are not valid."), fields=fields)
 
 
 def _route(location: Location) -> Mission:
@@ -144,8 +170,8 @@ def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_co
     if getattr(actor, "role", None) == Role.MISSION_OFFICER and mission.pk != actor.mission_id:
         raise ApplicationError(
             ErrorCode.INVALID,
-            f"This place is in the jurisdiction of {mission.code}; open the case there or ask HQ.",
-            fields={"location": [f"outside your mission's jurisdiction (responsible: {mission.code})"]},
+            lazy_interpolate(_OUTSIDE_DISTRICT, mission=mission.code),
+            fields={"location": [lazy_interpolate(_OUTSIDE_DISTRICT, mission=mission.code)]},
         )
     now = timezone.now()
     with transaction.atomic():
@@ -167,7 +193,7 @@ def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_co
             except IntegrityError:  # a reference collision (1 in 10^12): draw again
                 continue
         else:  # pragma: no cover
-            raise ApplicationError(ErrorCode.CONFLICT, "Could not allocate a reference; retry.", status=409)
+            raise ApplicationError(ErrorCode.CONFLICT, _("Could not allocate a reference; please retry."), status=409)
         for person in data.persons:
             _add_person(case, person)
         CaseTask.objects.bulk_create([
@@ -193,21 +219,26 @@ def _mark_first_response(case: Case, now: datetime.datetime) -> list[str]:
 def case_transition(*, actor: Any, case: Case, to: str, reason: str = "") -> Case:
     reason = reason.strip()
     if to not in State.values:
-        raise _invalid("to", f"unknown state {to!r}")
+        raise _invalid("to", _("Unknown state."))
     if to in workflow.ACTION_ONLY:
-        raise _invalid("to", f"use the {workflow.ACTION_ONLY[to]} action to enter {to!r}")
+        raise _invalid("to", lazy_interpolate(_("A case becomes “%(state)s” through its own action (%(action)s), "
+                                                "not through a change of state."),
+                                              state=state_label(to), action=workflow.ACTION_ONLY[to]))
     with transaction.atomic():
         (case,) = lock_cases(case.pk)
         _require_on_case(actor, case)
         if not workflow.allowed(case.state, to):
             raise ApplicationError(
-                ErrorCode.CONFLICT, f"A case cannot go from {case.state!r} to {to!r}.",
-                fields={"to": [f"not allowed from {case.state!r}"]}, status=409,
+                ErrorCode.CONFLICT,
+                lazy_interpolate(_("A case cannot go from “%(from)s” to “%(to)s”."),
+                                 **{"from": state_label(case.state), "to": state_label(to)}),
+                fields={"to": [lazy_interpolate(_("Not allowed from the state “%(state)s”."),
+                                                state=state_label(case.state))]}, status=409,
             )
         if workflow.needs_reason(case.state, to) and not reason:
-            raise _invalid("reason", "a reason is required for this change")
+            raise _invalid("reason", _("A reason is required for this change."))
         if to == State.IN_PROGRESS and case.assignee_id is None:
-            raise _invalid("to", "assign the case to an officer first")
+            raise _invalid("to", _("Assign the case to an officer first."))
         now, previous = timezone.now(), case.state
         changed = ["state", "updated_at", *_mark_first_response(case, now)]
         case.state = to
@@ -234,16 +265,11 @@ def case_assign(*, actor: Any, case: Case, officer_username: str, note: str = ""
         (case,) = lock_cases(case.pk)
         _require_on_case(actor, case)
         if case.state not in OPEN_STATES:
-            raise ApplicationError(ErrorCode.CONFLICT, f"A {case.state} case cannot be assigned.",
-                                   fields={"officer": [f"the case is {case.state}"]}, status=409)
-        officer = User.objects.filter(username=officer_username, is_active=True).first()
-        eligible = officer is not None and (
-            (officer.role == Role.MISSION_OFFICER and officer.mission_id == case.mission_id)
-            or (officer.role in {Role.HQ_OFFICER, Role.HOTLINE_OPERATOR} and case.mission.is_hq)
-        )
-        if not eligible:
-            raise _invalid("officer", f"{officer_username!r} is not an officer of {case.mission.code}")
-        assert officer is not None
+            raise _state_refused(case.state, "officer")
+        officer = officers_eligible(case=case).filter(username=officer_username).first()
+        if officer is None:
+            raise _invalid("officer", lazy_interpolate(_("%(user)s is not an officer of %(mission)s."),
+                                                       user=officer_username, mission=case.mission.code))
         now, previous = timezone.now(), case.state
         changed = ["assignee", "state", "updated_at", *_mark_first_response(case, now)]
         case.assignee = officer
@@ -259,18 +285,17 @@ def case_assign(*, actor: Any, case: Case, officer_username: str, note: str = ""
 def case_transfer(*, actor: Any, case: Case, mission_code: str, reason: str) -> Case:
     """Move a case to another mission (or hand it back to HQ) with a handover note."""
     if not reason.strip():
-        raise _invalid("reason", "a handover note is required")
+        raise _invalid("reason", _("A handover note is required."))
     with transaction.atomic():
         (case,) = lock_cases(case.pk)
         _require_on_case(actor, case)
         target = Mission.objects.filter(code=(mission_code or "").upper(), active=True).first()
         if target is None:
-            raise _invalid("mission", f"unknown mission {mission_code!r}")
+            raise _invalid("mission", lazy_interpolate(_("Unknown mission %(code)s."), code=mission_code))
         if target.pk == case.mission_id:
-            raise _invalid("mission", "the case is already at this mission")
+            raise _invalid("mission", _("The case is already at this mission."))
         if case.state not in OPEN_STATES:
-            raise ApplicationError(ErrorCode.CONFLICT, f"A {case.state} case cannot be transferred.",
-                                   fields={"mission": [f"the case is {case.state}"]}, status=409)
+            raise _state_refused(case.state, "mission")
         previous_mission, previous_state = case.mission.code, case.state
         case.mission = target
         case.assignee = None
@@ -285,7 +310,7 @@ def case_transfer(*, actor: Any, case: Case, mission_code: str, reason: str) -> 
 
 def case_note(*, actor: Any, case: Case, body: str, public: bool = False) -> CaseEvent:
     if not body.strip():
-        raise _invalid("body", "required")
+        raise _invalid("body", REQUIRED)
     with transaction.atomic():
         (case,) = lock_cases(case.pk)
         _require_on_case(actor, case)
@@ -302,8 +327,8 @@ def case_update(*, actor: Any, case: Case, changes: dict[str, Any]) -> Case:
     allowed_fields = {"summary", "category", "crime_type", "urgency"}
     unknown = set(changes) - allowed_fields
     if unknown:
-        raise ApplicationError(ErrorCode.INVALID, "These fields cannot be changed.",
-                               fields={k: ["read-only"] for k in sorted(unknown)})
+        raise ApplicationError(ErrorCode.INVALID, _("These fields cannot be changed."),
+                               fields={k: [_("This field cannot be changed.")] for k in sorted(unknown)})
     with transaction.atomic():
         (case,) = lock_cases(case.pk)
         _require_on_case(actor, case)
@@ -328,15 +353,16 @@ def case_update(*, actor: Any, case: Case, changes: dict[str, Any]) -> Case:
 def case_merge(*, actor: Any, case: Case, into: Case, reason: str = "") -> Case:
     """Close `case` as a duplicate of `into`; its people, calls and timeline stay where they are."""
     if case.pk == into.pk:
-        raise _invalid("into", "a case cannot be merged into itself")
+        raise _invalid("into", _("A case cannot be merged into its own reference."))
     with transaction.atomic():
         duplicate, target = lock_cases(case.pk, into.pk)
         _require_on_case(actor, duplicate)
         _require_on_case(actor, target)
         if duplicate.state not in OPEN_STATES:
-            raise ApplicationError(ErrorCode.CONFLICT, f"A {duplicate.state} case cannot be merged.", status=409)
+            raise _state_refused(duplicate.state)
         if target.state in {State.MERGED, State.CANCELLED}:
-            raise _invalid("into", f"the target case is {target.state}")
+            raise _invalid("into", lazy_interpolate(_("The case to keep is “%(state)s”."),
+                                                    state=state_label(target.state)))
         previous = duplicate.state
         duplicate.state, duplicate.merged_into = State.MERGED, target
         duplicate.save(update_fields=["state", "merged_into", "updated_at"])
@@ -367,12 +393,12 @@ def call_log(
 ) -> Call:
     """Log a hotline call; in the same transaction, link an existing case or open a new one."""
     if getattr(actor, "role", None) not in WRITER_ROLES:
-        raise _denied("Your role may not log calls.")
+        raise _denied(_("Your role may not log calls."))
     if case is not None and open_case is not None:
-        raise ApplicationError(ErrorCode.INVALID, "Link a case or open one, not both.",
-                               fields={"case": ["give either case or open_case"]})
+        raise ApplicationError(ErrorCode.INVALID, _("Link a case or open one, not both."),
+                               fields={"case": [_("Link a case or open one, not both.")]})
     if ended_at is not None and ended_at < started_at:
-        raise _invalid("ended_at", "before started_at")
+        raise _invalid("ended_at", _("The call cannot end before it started."))
     with transaction.atomic():
         if open_case is not None:
             case = case_open(actor=actor, data=open_case)
@@ -409,12 +435,11 @@ def help_request_submit(
 ) -> tuple[Case, str]:
     """A citizen asks for help: a case at the responsible mission, and a follow-up code shown once."""
     if not phone.strip() and not email.strip():
-        raise ApplicationError(ErrorCode.INVALID, "Tell us how to reach you.",
-                               fields={"phone": ["a phone number or an email is required"]})
+        raise _invalid("phone", _("Give a phone number or an email, so that we can reach you."))
     if not name.strip():
-        raise _invalid("name", "required")
+        raise _invalid("name", REQUIRED)
     if category not in Category.values:
-        raise _invalid("category", f"must be one of {', '.join(Category.values)}")
+        raise _invalid("category", _one_of(Category.values))
     chinese = has_cjk(name)
     data = CaseIn(
         category=category, urgency=URGENCY_BY_CATEGORY.get(category, Urgency.P3), summary=description,
@@ -428,14 +453,16 @@ def help_request_submit(
 
 def help_request_message(*, case: Case, body: str) -> CaseEvent:
     if not body.strip():
-        raise _invalid("body", "required")
+        raise _invalid("body", REQUIRED)
     if len(body) > 5000:
-        raise _invalid("body", "at most 5000 characters")
+        raise _invalid("body", lazy_interpolate(_("At most %(limit)s characters."), limit=5000))
     with transaction.atomic():
         (case,) = lock_cases(case.pk)
         if case.state in {State.CLOSED, State.CANCELLED, State.MERGED}:
-            raise ApplicationError(ErrorCode.CONFLICT, "This request is closed; please call the hotline.",
-                                   status=409)
+            raise ApplicationError(
+                ErrorCode.CONFLICT, _("This request is closed. If you still need help, call the 24-hour hotline."),
+                status=409,
+            )
         event = _event(case, EventKind.MESSAGE, None, body=body.strip(), public=True)
         audit_record(actor=None, action="case.citizen_message", obj=case, data={"event": str(event.pk)})
     return event

@@ -20,12 +20,11 @@ from consular.cases.models import Call, Case
 from consular.console.access import staff_user, worker_user
 from consular.console.call_forms import CASE_EXISTING, CASE_NEW, CallFilterForm, CallForm, resolve_country
 from consular.console.case_views import CALL_FIELDS, case_url
-from consular.console.service_errors import apply_error
 from consular.core.audit import audit_read_many
 from consular.core.crypto import keyed_hash
-from consular.core.errors import ApplicationError
+from consular.core.errors import ApplicationError, form_add_error
 from consular.core.models import Country, Subdivision
-from consular.portal.views import name_sort_key
+from consular.core.selectors import countries_by_name, subdivisions_of
 
 PAGE_SIZE = 50
 HISTORY_CASE_FIELDS = ["summary", "persons.phone"]
@@ -40,14 +39,8 @@ CALL_FORM_FIELDS = {
 }
 
 
-def countries() -> list[Country]:
-    return sorted(Country.objects.all(), key=lambda c: name_sort_key(c.name))
-
-
 def subdivisions(country: Country | None) -> list[Subdivision]:
-    if country is None:
-        return []
-    return list(Subdivision.objects.filter(country=country, parent__isnull=True).order_by("name"))
+    return list(subdivisions_of(country=country.code)) if country is not None else []
 
 
 def _history(user: User, phone: str) -> dict[str, Any]:
@@ -78,7 +71,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
     phone = form.data.get("caller_phone", "") if form.is_bound else ""
     context: dict[str, Any] = {
         "form": form,
-        "countries": countries(),
+        "countries": countries_by_name(),
         "subdivisions": subdivisions(resolve_country(form.data.get("country", "")) if form.is_bound else None),
         "history_phone": "", "history_calls": [], "history_cases": [], "history_searched": False,
         "case_new": CASE_NEW, "case_existing": CASE_EXISTING,
@@ -107,7 +100,7 @@ def _log_call(request: HttpRequest, user: User, form: CallForm) -> HttpResponse 
             open_case=open_case,
         )
     except ApplicationError as error:
-        apply_error(form, error, CALL_FORM_FIELDS)
+        form_add_error(form, error, CALL_FORM_FIELDS)
         return None
     if open_case is not None and call.case is not None:
         messages.success(request, _("Call logged. Case %(ref)s opened at %(mission)s.") % {

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from consular.accounts.models import Role, User
 from consular.cases import selectors, services
-from consular.cases.codes import OPEN_STATES, CallTopic, State
+from consular.cases.codes import OPEN_STATES, CallTopic, state_label
 from consular.cases.models import Case, CaseEvent, CasePerson, CaseTask, EventKind
 from consular.console.access import can_work, staff_user
 from consular.console.case_forms import (
@@ -36,9 +36,8 @@ from consular.console.case_forms import (
     TransitionForm,
     transition_choices,
 )
-from consular.console.service_errors import apply_error, localize
 from consular.core.audit import audit_read, audit_read_many
-from consular.core.errors import ApplicationError
+from consular.core.errors import ApplicationError, form_add_error
 from consular.core.models import Mission
 
 PAGE_SIZE = 50
@@ -97,13 +96,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- one case ---------------------------------------------------------------------------------------------------
 
 
-def eligible_officers(case: Case) -> QuerySet[User]:
-    """Who the case may be assigned to: the officers of its mission, or HQ's staff when the case is at HQ."""
-    if case.mission.is_hq:
-        return User.objects.filter(role__in=[Role.HQ_OFFICER, Role.HOTLINE_OPERATOR], is_active=True)
-    return User.objects.filter(role=Role.MISSION_OFFICER, mission=case.mission, is_active=True)
-
-
 def transfer_missions(case: Case) -> QuerySet[Mission]:
     return Mission.objects.filter(active=True).exclude(pk=case.mission_id).order_by("code")
 
@@ -111,7 +103,7 @@ def transfer_missions(case: Case) -> QuerySet[Mission]:
 def _event_text(event: CaseEvent) -> tuple[str, str]:
     """A timeline line for `event`: its title and its text (notes, reasons, messages)."""
     data = event.data or {}
-    state = _state_label
+    state = state_label
     kind = event.kind
     if kind == EventKind.OPENED:
         title = _("Case opened at %(mission)s") % {"mission": data.get("mission", "")}
@@ -145,10 +137,6 @@ def _event_text(event: CaseEvent) -> tuple[str, str]:
     return title, event.body
 
 
-def _state_label(code: str) -> str:
-    return str(State(code).label) if code in State.values else code
-
-
 @dataclass
 class TaskRow:
     task: CaseTask
@@ -167,7 +155,7 @@ def _case_context(user: User, case: Case, bound: dict[str, Any]) -> dict[str, An
     calls = list(case.calls.select_related("operator").order_by("-started_at"))
     forms: dict[str, Any] = {}
     if can_work(user):
-        officers = list(eligible_officers(case))
+        officers = list(selectors.officers_eligible(case=case))
         mine = user.username if any(o.pk == user.pk for o in officers) else ""
         forms = {
             "transition": TransitionForm(state=case.state) if transition_choices(case.state) else None,
@@ -220,18 +208,9 @@ def _failed(request: HttpRequest, user: User, case: Case, name: str, form: Any,
             error: ApplicationError | None = None) -> HttpResponse:
     status = 400
     if error is not None:
-        apply_error(form, error, ACTION_FIELDS.get(name, {}))
+        form_add_error(form, error)  # the services' field keys are the action forms' field names
         status = error.status if 400 <= error.status < 500 else 400
     return _render_case(request, user, case.pk, bound={name: form}, status=status)
-
-
-ACTION_FIELDS: dict[str, dict[str, str]] = {
-    "transition": {"to": "to", "reason": "reason"},
-    "assign": {"officer": "officer"},
-    "transfer": {"mission": "mission", "reason": "reason"},
-    "note": {"body": "body"},
-    "merge": {"into": "into"},
-}
 
 
 @never_cache
@@ -248,7 +227,7 @@ def transition(request: HttpRequest, case_id: Any) -> HttpResponse:
     except ApplicationError as error:
         return _failed(request, user, case, "transition", form, error)
     messages.success(request, _("Case %(ref)s is now “%(state)s”.") % {"ref": case.reference,
-                                                                         "state": _state_label(case.state)})
+                                                                         "state": state_label(case.state)})
     return redirect(case_url(case))
 
 
@@ -257,7 +236,7 @@ def transition(request: HttpRequest, case_id: Any) -> HttpResponse:
 @require_POST
 def assign(request: HttpRequest, case_id: Any) -> HttpResponse:
     user, case = _action_user(request, case_id)
-    form = AssignForm(request.POST, officers=eligible_officers(case))
+    form = AssignForm(request.POST, officers=selectors.officers_eligible(case=case))
     if not form.is_valid():
         return _failed(request, user, case, "assign", form)
     try:
@@ -343,7 +322,7 @@ def task_done(request: HttpRequest, case_id: Any, task_id: int) -> HttpResponse:
     try:
         services.case_task_done(actor=user, task=task)
     except ApplicationError as error:
-        messages.error(request, localize(error.message))
+        messages.error(request, error.text())
     else:
         chinese = (get_language() or "").startswith("zh")
         messages.success(request, _("Duty done: %(task)s") % {"task": task.title_zh if chinese else task.title_en})

@@ -9,12 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from consular.accounts.models import Role
-from consular.cases.codes import OPEN_STATES
-from consular.cases.selectors import cases_visible, with_overdue
+from consular.cases.selectors import case_queue_counts
 from consular.console.access import can_work, staff_user
 from consular.console.forms import AuditFilterForm
 from consular.core.audit import audit_record
@@ -27,11 +25,10 @@ AUDIT_PAGE_SIZE = 50
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    open_cases = cases_visible(actor=user).filter(state__in=OPEN_STATES)
+    counts = case_queue_counts(actor=user)
     return render(request, "console/home.html", {
         "staff": user, "is_auditor": user.role == Role.AUDITOR, "can_work": can_work(user),
-        "open_count": open_cases.count(),
-        "overdue_count": with_overdue(open_cases, timezone.now(), only=True).count(),
+        "open_count": counts.open, "overdue_count": counts.overdue,
     })
 
 

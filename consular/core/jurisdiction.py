@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.core.models import Country, Jurisdiction, Mission, MissionKind, Subdivision
 
 
@@ -88,7 +89,7 @@ def hq_mission() -> Mission:
     if mission is None:
         raise ApplicationError(
             ErrorCode.UNKNOWN_MISSION,
-            "No HQ mission is loaded; run `consular loadreference`.",
+            _("No HQ mission is loaded; run `consular loadreference`."),
             status=500,
         )
     return copy.copy(mission)
@@ -107,7 +108,8 @@ def responsible_mission(country: str, subdivision: str | None = None) -> Mission
     code = (country or "").strip().upper()
     if code not in places.countries:
         raise ApplicationError(
-            ErrorCode.UNKNOWN_COUNTRY, f"Unknown country code {country!r}", fields={"country": ["unknown country"]}
+            ErrorCode.UNKNOWN_COUNTRY, lazy_interpolate(_("Unknown country code “%(code)s”."), code=country or ""),
+            fields={"country": [_("Unknown country.")]},
         )
     if subdivision:
         current: str | None = subdivision.strip().upper()
@@ -115,8 +117,9 @@ def responsible_mission(country: str, subdivision: str | None = None) -> Mission
         if entry is None or entry[0] != code:
             raise ApplicationError(
                 ErrorCode.UNKNOWN_SUBDIVISION,
-                f"{subdivision!r} is not a subdivision of {code}",
-                fields={"subdivision": [f"not a subdivision of {code}"]},
+                lazy_interpolate(_("“%(subdivision)s” is not a province or state of %(country)s."),
+                                 subdivision=subdivision, country=code),
+                fields={"subdivision": [lazy_interpolate(_("Not a province or state of %(country)s."), country=code)]},
             )
         while current:  # the subdivision, then its parents
             if current in places.by_subdivision:

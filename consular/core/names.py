@@ -1,5 +1,6 @@
-"""Normalised name keys for exact search across scripts: 王建国, WANG JIANGUO, Jianguo Wang and WANG<<JIANGUO
-give a shared key. (Fuzzy matching with scores belongs to the incident registry's matcher.)"""
+"""Names across scripts: normalised keys for exact search (王建国, WANG JIANGUO, Jianguo Wang and WANG<<JIANGUO
+give a shared key), and a sort key that orders Chinese and Latin names the way readers expect. (Fuzzy matching
+with scores belongs to the incident registry's matcher.)"""
 
 from __future__ import annotations
 
@@ -63,3 +64,20 @@ def name_keys(name: str) -> set[str]:
     if has_cjk(name):
         return chinese_keys(name)
     return _orders(latin_tokens(name))
+
+
+# The few characters of country names outside GB 2312 level 1, mapped to a level-1 character read alike.
+_PINYIN_STAND_INS = str.maketrans({"斐": "飞", "梵": "凡", "瑙": "脑", "汶": "文"})
+
+
+def name_sort_key(name: str) -> bytes:
+    """Sort key for a name in the active language, without an ICU or pinyin dependency.
+
+    GB 18030 keeps ASCII in order and lays out the 3,755 common Chinese characters (GB 2312 level 1) in
+    pinyin order, so one key sorts "Fiji, Laos, Thailand" and "斐济、老挝、泰国" the way readers expect.
+    Rarer characters (level 2) are ordered by radical; the ones that start country names get a stand-in.
+    Accents are dropped first so "Côte d'Ivoire" sorts under C.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.casefold().translate(_PINYIN_STAND_INS))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.encode("gb18030", errors="replace")

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from consular.core.models import AuditEntry, Country, Jurisdiction, Mission
+from consular.core.models import AuditEntry, Country, Jurisdiction, Mission, Subdivision
+from consular.core.names import name_sort_key
 
 
 def countries_list(*, query: str = "") -> QuerySet[Country]:
@@ -16,6 +17,21 @@ def countries_list(*, query: str = "") -> QuerySet[Country]:
         qs = qs.filter(Q(code__iexact=query) | Q(name_en__icontains=query) | Q(name_zh__icontains=query))
         qs = qs.annotate(exact=exact).order_by("exact", "code")
     return qs
+
+
+def countries_by_name() -> list[Country]:
+    """Every country, in the order of its name in the active language (泰国 under T, Thailand under T): the
+    lists people pick a country from."""
+    return sorted(Country.objects.all(), key=lambda country: name_sort_key(country.name))
+
+
+def subdivisions_of(*, country: str) -> QuerySet[Subdivision]:
+    """The first-level subdivisions (provinces, states, regions) of the country with the code `country`, by
+    name; none for an empty code."""
+    code = (country or "").strip().upper()
+    if not code:
+        return Subdivision.objects.none()
+    return Subdivision.objects.filter(country_id=code, parent__isnull=True).order_by("name")
 
 
 def missions_list(*, country: str = "", kind: str = "", active: bool | None = True) -> QuerySet[Mission]:

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from consular.cases.codes import Category
-from consular.core.models import Country, Subdivision
+from consular.core.models import Country
+from consular.core.selectors import subdivisions_of
 
 # The order a citizen in trouble looks for their situation: the most serious first, consultation last.
 CATEGORY_ORDER = [
@@ -69,8 +70,7 @@ class HelpRequestForm(forms.Form):
 
 def subdivision_choices(country: str) -> list[tuple[str, Any]]:
     """The first-level subdivisions of `country` (empty when the country is unknown)."""
-    code = (country or "").strip().upper()[:2]
-    subs = Subdivision.objects.filter(country_id=code, parent__isnull=True).order_by("name") if code else []
+    subs = subdivisions_of(country=(country or "").strip()[:2])
     return [("", _("Not sure / skip")), *((s.code, s.name) for s in subs)]
 
 

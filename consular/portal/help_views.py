@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -21,53 +21,36 @@ from consular.cases import services
 from consular.cases.codes import Channel
 from consular.cases.followup import CITIZEN_STATUS, followup_case
 from consular.cases.models import Case, EventKind
+from consular.cases.selectors import case_public_timeline
 from consular.core.context import current
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, form_add_error
 from consular.core.middleware import client_address
-from consular.core.models import Country
+from consular.core.selectors import countries_by_name
 from consular.portal.help_forms import FollowUpForm, HelpMessageForm, HelpRequestForm, subdivision_choices
-from consular.portal.views import name_sort_key
 
 SUBMITTED = "help_submitted"  # the request just sent: its reference and code, for the confirmation page
 FOLLOWING = "help_following"  # the request being followed: reference and code, posted once in the form
 CLOSED_STATES = {"closed", "cancelled", "merged"}
 
-# The help-request service's field keys, mapped to the form's fields.
+# The help-request service's field keys that are not the form's field names.
 FIELD_MAP = {
-    "phone": "phone", "name": "name", "category": "category", "summary": "description",
-    "location.country": "country", "location.subdivision": "subdivision", "country": "country",
-    "subdivision": "subdivision", "persons.0.name_zh": "name",
+    "summary": "description", "location.country": "country", "location.subdivision": "subdivision",
+    "persons.0.name_zh": "name",
+}
+# A place the citizen picked from our own lists is refused only when the reference data changed meanwhile: ask
+# them to choose again, in words for a citizen rather than an officer's (chosen by the stable error code).
+CITIZEN_WORDING = {
+    ErrorCode.UNKNOWN_COUNTRY: gettext_lazy("Choose the country where you are."),
+    ErrorCode.UNKNOWN_SUBDIVISION: gettext_lazy("Choose a province or region of the country you chose, or skip it."),
 }
 
 
-def _messages() -> dict[str, str]:
-    return {
-        "Tell us how to reach you.": _("Give a phone number or an email, so that we can reach you."),
-        "a phone number or an email is required": _("Give a phone number or an email, so that we can reach you."),
-        "required": str(forms.Field.default_error_messages["required"]),
-        "unknown country": _("Choose the country where you are."),
-        "This request is closed; please call the hotline.":
-            _("This request is closed. If you still need help, call the 24-hour hotline."),
-    }
-
-
 def _apply(form: Any, error: ApplicationError) -> None:
-    known = _messages()
-    placed = False
-    for key, texts in error.fields.items():
-        target = FIELD_MAP.get(key)
-        for text in texts:
-            message = known.get(text)
-            if message is None and text.startswith("not a subdivision"):
-                message = _("Choose a province or region of the country you chose, or skip it.")
-            form.add_error(target, message or text)
-        placed = True
-    if not placed:
-        form.add_error(None, known.get(error.message, error.message))
-
-
-def countries() -> list[Country]:
-    return sorted(Country.objects.all(), key=lambda c: name_sort_key(c.name))
+    wording = CITIZEN_WORDING.get(error.code)
+    if wording is not None:
+        error = ApplicationError(error.code, wording, fields={key: [wording] for key in error.fields},
+                                 status=error.status)
+    form_add_error(form, error, FIELD_MAP)
 
 
 def _too_many_requests(request: HttpRequest) -> bool:
@@ -87,7 +70,7 @@ def help_request(request: HttpRequest) -> HttpResponse:
     """The help form. On success the case exists at the responsible mission; the confirmation page shows the
     reference and the follow-up code once."""
     if request.method == "POST":
-        form = HelpRequestForm(request.POST, countries=countries())
+        form = HelpRequestForm(request.POST, countries=countries_by_name())
         if _too_many_requests(request):
             form.is_valid()
             form.add_error(None, _("Too many requests from this connection. Please call the hotline."))
@@ -108,7 +91,7 @@ def help_request(request: HttpRequest) -> HttpResponse:
                 request.session[FOLLOWING] = {"reference": case.reference, "code": code}
                 return redirect("help_sent")
         return render(request, "portal/help/request.html", {"form": form}, status=400)
-    return render(request, "portal/help/request.html", {"form": HelpRequestForm(countries=countries())})
+    return render(request, "portal/help/request.html", {"form": HelpRequestForm(countries=countries_by_name())})
 
 
 def help_subdivisions(request: HttpRequest) -> HttpResponse:
@@ -160,21 +143,21 @@ def help_status(request: HttpRequest) -> HttpResponse:
 
 def _timeline(case: Case) -> list[dict[str, Any]]:
     """What the citizen sees of the case: its public events, in order."""
+    titles: dict[str, Any] = {
+        EventKind.OPENED: _("Request received"),
+        EventKind.NOTE: _("Message from the consular officer"),
+        EventKind.MESSAGE: _("You wrote"),
+        EventKind.MERGED: _("Joined with another request about the same matter"),
+    }
     rows: list[dict[str, Any]] = []
-    for event in case.events.filter(public=True).order_by("created_at", "id"):
-        if event.kind == EventKind.OPENED:
-            rows.append({"at": event.created_at, "who": "mission", "title": _("Request received")})
-        elif event.kind == EventKind.TRANSITION:
-            rows.append({"at": event.created_at, "who": "mission", "title": _("Status: %(status)s") % {
-                "status": CITIZEN_STATUS.get(event.to_state, event.to_state)}})
-        elif event.kind == EventKind.NOTE:
-            rows.append({"at": event.created_at, "who": "mission", "title": _("Message from the consular officer"),
-                         "text": event.body})
-        elif event.kind == EventKind.MESSAGE:
-            rows.append({"at": event.created_at, "who": "citizen", "title": _("You wrote"), "text": event.body})
-        elif event.kind == EventKind.MERGED:
-            rows.append({"at": event.created_at, "who": "mission",
-                         "title": _("Joined with another request about the same matter")})
+    for event in case_public_timeline(case=case):
+        if event.kind == EventKind.TRANSITION:
+            title = _("Status: %(status)s") % {"status": CITIZEN_STATUS.get(event.to_state, event.to_state)}
+        elif event.kind in titles:
+            title = titles[event.kind]
+        else:
+            continue
+        rows.append({"at": event.at, "who": event.author, "title": title, "text": event.text})
     return rows
 
 

@@ -6,7 +6,6 @@ Thin: reads go through consular.core.selectors; nothing here writes.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import dataclass, field
 from html import escape
 
@@ -19,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 
 from consular.accounts.models import User
 from consular.core.models import Country, Mission, MissionKind
+from consular.core.names import name_sort_key
 from consular.core.selectors import mission_detail, missions_list
 from consular.portal.forms import MissionFilterForm
 
@@ -26,23 +26,6 @@ logger = logging.getLogger(__name__)
 
 # Within a country: the embassy first, then consulates-general, then consulates.
 _KIND_ORDER: dict[str, int] = {MissionKind.EMBASSY: 0, MissionKind.CONSULATE_GENERAL: 1, MissionKind.CONSULATE: 2}
-
-
-# The few characters of country names outside GB 2312 level 1, mapped to a level-1 character read alike.
-_PINYIN_STAND_INS = str.maketrans({"斐": "飞", "梵": "凡", "瑙": "脑", "汶": "文"})
-
-
-def name_sort_key(name: str) -> bytes:
-    """Sort key for a name in the active language, without an ICU or pinyin dependency.
-
-    GB 18030 keeps ASCII in order and lays out the 3,755 common Chinese characters (GB 2312 level 1) in
-    pinyin order, so one key sorts "Fiji, Laos, Thailand" and "斐济、老挝、泰国" the way readers expect.
-    Rarer characters (level 2) are ordered by radical; the ones that start country names get a stand-in.
-    Accents are dropped first so "Côte d'Ivoire" sorts under C.
-    """
-    decomposed = unicodedata.normalize("NFKD", name.casefold().translate(_PINYIN_STAND_INS))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return plain.encode("gb18030", errors="replace")
 
 
 def is_htmx(request: HttpRequest) -> bool:

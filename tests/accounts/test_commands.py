@@ -50,8 +50,8 @@ def test_generated_password_is_printed_once(reference):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["x1", "--role", "mission_officer"], "mission: required for this role"),
-        (["x2", "--role", "mission_officer", "--mission", "NOPE"], "unknown mission"),
+        (["x1", "--role", "mission_officer"], "mission: Required for this role."),
+        (["x2", "--role", "mission_officer", "--mission", "NOPE"], "Unknown mission NOPE."),
         (["x3", "--role", "citizen"], "password"),  # a weak password from stdin
     ],
 )

@@ -107,6 +107,37 @@ def test_work_a_case_through_the_api(api, roles):
     assert api(roles["officer_bkk"]).get(f"/api/v1/cases/{case['id']}").json()["state"] == "triaged"
 
 
+def test_service_errors_follow_accept_language(api, roles):
+    """A service's refusal is worded in the request's language, like DRF's own validation messages: Chinese
+    when the client names none, English with `Accept-Language: en`; the code and the field keys never change."""
+    case = _open(api, roles["hotline_operator"])
+    client = api(roles["hq_officer"])
+    url = f"/api/v1/cases/{case['id']}/transitions"
+
+    def refusal(**headers):
+        response = client.post(url, {"to": "closed"}, format="json", **headers)
+        assert response.status_code == 409
+        return response.json()["error"]
+
+    english = refusal(HTTP_ACCEPT_LANGUAGE="en")
+    assert english == {"code": "conflict", "message": "A case cannot go from “New” to “Closed”.",
+                       "fields": {"to": ["Not allowed from the state “New”."]}}
+    chinese = refusal(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese == {"code": "conflict", "message": "案件不能从“新建”改为“已结案”。",
+                       "fields": {"to": ["处于“新建”状态时不允许此操作。"]}}
+    assert refusal() == chinese
+
+    def invalid(**headers):  # DRF's own validation, for comparison
+        response = client.post(url, {}, format="json", **headers)
+        assert response.status_code == 400
+        return response.json()["error"]
+
+    assert invalid(HTTP_ACCEPT_LANGUAGE="en") == {"code": "invalid", "message": "The request has invalid fields.",
+                                                  "fields": {"to": ["This field is required."]}}
+    assert invalid() == invalid(HTTP_ACCEPT_LANGUAGE="zh-hans") == {
+        "code": "invalid", "message": "请求中有无效字段。", "fields": {"to": ["该字段是必填项。"]}}
+
+
 def test_queue_filters_and_search(api, roles):
     first = _open(api, roles["hotline_operator"])
     _open(api, roles["hotline_operator"], {**CNX_CASE, "urgency": "p3", "category": "lost_documents",

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from consular.cases import workflow
 from consular.cases.codes import State
@@ -59,7 +60,25 @@ def test_action_only_states_are_refused_as_plain_transitions(roles, open_case, t
 def test_unknown_state(roles, open_case):
     with pytest.raises(ApplicationError) as info:
         case_transition(actor=roles["hq_officer"], case=open_case(), to="teleported")
-    assert info.value.fields == {"to": ["unknown state 'teleported'"]}
+    assert (info.value.code, list(info.value.fields)) == ("invalid", ["to"])
+    with translation.override("en"):
+        assert info.value.field_texts() == {"to": ["Unknown state."]}
+
+
+def test_a_refusal_is_worded_in_the_language_it_is_read_in(roles, open_case):
+    """Messages are translated when they are shown, not when the rule broke: one error reads in English and in
+    Chinese, the states' labels included."""
+    with translation.override("en"), pytest.raises(ApplicationError) as info:
+        case_transition(actor=roles["hq_officer"], case=open_case(), to="closed")
+    error = info.value
+    assert (error.code, error.status, list(error.fields)) == ("conflict", 409, ["to"])
+    with translation.override("en"):
+        assert (error.text(), error.field_texts()) == (
+            "A case cannot go from “New” to “Closed”.", {"to": ["Not allowed from the state “New”."]})
+        assert str(error) == error.text()
+    with translation.override("zh-hans"):
+        assert (error.text(), error.field_texts()) == (
+            "案件不能从“新建”改为“已结案”。", {"to": ["处于“新建”状态时不允许此操作。"]})
 
 
 @pytest.mark.parametrize("to", ["cancelled", "waiting", "resolved"])

@@ -353,14 +353,32 @@ def test_assign_shows_the_services_refusal(client_as: Callable[[str], Client], r
                                           case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     """An officer deactivated between the page and the post: the service refuses, the form says why."""
     officer = roles["officer_cnx"]
-    from consular.console import case_views
+    from consular.cases import selectors
 
-    monkeypatch.setattr(case_views, "eligible_officers", lambda _case: User.objects.filter(pk=officer.pk))
+    # The form still offers the officer (the page was drawn before); the service checks again with its own
+    # reference to the selector, which this does not replace.
+    monkeypatch.setattr(selectors, "officers_eligible", lambda case: User.objects.filter(pk=officer.pk))
     User.objects.filter(pk=officer.pk).update(is_active=False)
     client = client_as("hq_officer")
     response = client.post(f"/console/cases/{case.pk}/assign/", {"assign-officer": officer.username})
     assert response.status_code == 400
     assert f"{officer.username} 不是 TH-CNX 的工作人员。" in error_summary(body_of(response))
+
+
+def test_a_services_refusal_reads_in_chinese_then_in_english(client_as: Callable[[str], Client],
+                                                             roles: dict[str, User], case: Case) -> None:
+    """The service's message is translated where it is shown, with the state's label: Chinese by default,
+    English once the officer switches the language."""
+    case_transition(actor=roles["hq_officer"], case=case, to="cancelled", reason="hoax")
+    client = client_as("hq_officer")
+    post = {"assign-officer": roles["officer_cnx"].username}
+    response = client.post(f"/console/cases/{case.pk}/assign/", post)
+    assert response.status_code == 409
+    assert '<a href="#id_assign-officer">案件当前为“已取消”。</a>' in error_summary(body_of(response))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/console/"})
+    response = client.post(f"/console/cases/{case.pk}/assign/", post)
+    assert response.status_code == 409
+    assert '<a href="#id_assign-officer">The case is “Cancelled”.</a>' in error_summary(body_of(response))
 
 
 def test_transfer_with_a_handover_note(client_as: Callable[[str], Client], roles: dict[str, User],

@@ -133,19 +133,40 @@ def test_bad_help_requests_show_the_error_summary(client: Client, reference: Non
 def test_service_refusal_is_shown_on_the_form(client: Client, reference: None,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A rule only the service knows (here: the reference data changed between the page and the post) still
-    comes back on the form, on the right field and in Chinese."""
+    comes back on the form, on the right field, in words for a citizen (chosen by the error code) and in the
+    page's language."""
     from consular.cases import services
-    from consular.core.errors import ApplicationError
+    from consular.core.jurisdiction import responsible_mission
 
     def refuse(**_kwargs: Any) -> None:
-        raise ApplicationError("unknown_subdivision", "'TH-50' is not a subdivision of TH",
-                               fields={"location.subdivision": ["not a subdivision of TH"]})
+        responsible_mission("TH", "US-NY")
 
     monkeypatch.setattr(services, "help_request_submit", refuse)
     response = send(client)
     assert response.status_code == 400
     summary = error_summary(body_of(response))
     assert '<a href="#id_subdivision">请选择所选国家的省或地区，或不填。</a>' in summary
+    client.post("/i18n/setlang/", {"language": "en", "next": "/help/"})
+    summary = error_summary(body_of(send(client)))
+    assert '<a href="#id_subdivision">Choose a province or region of the country you chose, or skip it.</a>' in summary
+
+
+def test_a_message_the_service_refuses_is_shown_on_the_form(client: Client, request_sent: tuple[Case, str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal without citizen wording of its own is shown as the service words it, in the page's language,
+    on the field it names."""
+    from consular.cases import services
+
+    case, code = request_sent
+    follow(client, case.reference, code)
+    monkeypatch.setattr(services, "help_request_message", lambda **_kwargs: services.case_note(
+        actor=None, case=case, body=" "))
+    response = client.post("/help/status/request/", {"body": "我在警察局"})
+    assert response.status_code == 400
+    assert '<a href="#id_body">该字段是必填项。</a>' in error_summary(body_of(response))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/help/"})
+    response = client.post("/help/status/request/", {"body": "at the police station"})
+    assert '<a href="#id_body">This field is required.</a>' in error_summary(body_of(response))
 
 
 def test_places_are_the_countrys_provinces(client: Client, reference: None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -172,7 +173,8 @@ class CaseMerge(APIView):
         into = selectors.case_get(actor=request.user, case_id=into_ref) or visible.filter(
             reference=into_ref.strip().upper()).first()
         if into is None:
-            raise ApplicationError(ErrorCode.INVALID, "Unknown target case.", fields={"into": ["no such case"]})
+            raise ApplicationError(ErrorCode.INVALID, _("Unknown target case."),
+                                   fields={"into": [_("No case with this reference.")]})
         return _detail(request, services.case_merge(actor=request.user, case=case, into=into,
                                                     reason=data.validated_data["reason"]))
 
@@ -210,7 +212,7 @@ class CallList(AuditedList):
         if v.get("case"):
             case = selectors.case_get(actor=request.user, case_id=v["case"])
             if case is None:
-                raise ApplicationError(ErrorCode.INVALID, "Unknown case.", fields={"case": ["no such case"]})
+                raise ApplicationError(ErrorCode.INVALID, _("Unknown case."), fields={"case": [_("No such case.")]})
         open_case = s.case_in_from(v["open_case"], Channel.HOTLINE) if v.get("open_case") else None
         call = services.call_log(
             actor=request.user, direction=v["direction"], caller_name=v["caller_name"],
@@ -240,7 +242,6 @@ class HelpRequestCreate(APIView):
 
 
 def help_status(case: Case) -> dict[str, Any]:
-    events = case.events.filter(public=True).order_by("created_at", "id")
     when = serializers.DateTimeField().to_representation
     return {
         "reference": case.reference,
@@ -249,9 +250,8 @@ def help_status(case: Case) -> dict[str, Any]:
         "mission": {"code": case.mission.code, "name": case.mission.name, "phone": case.mission.phone},
         "created_at": when(case.created_at),
         "messages": [
-            {"at": when(e.created_at), "from": "citizen" if e.kind == "message" else "mission", "kind": e.kind,
-             "text": e.body if e.kind in {"message", "note"} else ""}
-            for e in events
+            {"at": when(e.at), "from": e.author, "kind": e.kind, "text": e.text}
+            for e in selectors.case_public_timeline(case=case)
         ],
     }
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from consular.accounts.models import Role
 from consular.accounts.services import user_create
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--name", default="", help="Full name.")
 
+    @no_translations  # an operator's tool: its output, refusals included, is in English
     def handle(self, *args: Any, **options: Any) -> None:
         password = None
         stdin = options.get("stdin") or sys.stdin
@@ -40,8 +41,8 @@ class Command(BaseCommand):
                 full_name=options["name"],
             )
         except ApplicationError as exc:
-            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
-            raise CommandError(f"{exc.message} {details}") from exc
+            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.field_texts().items())
+            raise CommandError(f"{exc.text()} {details}") from exc
         self.stdout.write(f"created {user.username} ({user.role}{', ' + user.mission.code if user.mission else ''})")
         if password is None:
             self.stdout.write(f"password: {used}")
