@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from consular.accounts.models import Role, User
@@ -20,10 +20,11 @@ from consular.cases.deadlines import duties_for, first_response_due
 from consular.cases.locks import lock_cases
 from consular.cases.models import Call, Case, CaseEvent, CasePerson, CaseTask, EventKind, PersonNameKey
 from consular.core import crypto
-from consular.core.audit import audit_record
+from consular.core.audit import audit_entry, audit_record, audit_record_many
+from consular.core.db import insert_unless_exists
 from consular.core.errors import ApplicationError, ErrorCode
 from consular.core.jurisdiction import responsible_mission
-from consular.core.models import Mission
+from consular.core.models import AuditEntry, Mission
 from consular.core.names import has_cjk, name_keys
 from consular.notify.services import notify_email
 
@@ -87,12 +88,35 @@ def reference_generate() -> str:
     return f"C{year}-{body[:4]}-{body[4:]}"
 
 
-def _event(case: Case, kind: str, actor: Any, *, body: str = "", from_state: str = "", to_state: str = "",
-           data: dict[str, Any] | None = None, public: bool = False) -> CaseEvent:
-    return CaseEvent.objects.create(
+def _event_new(case: Case, kind: str, actor: Any, *, body: str = "", from_state: str = "", to_state: str = "",
+               data: dict[str, Any] | None = None, public: bool = False) -> CaseEvent:
+    return CaseEvent(
         case=case, kind=kind, actor=actor if getattr(actor, "is_authenticated", False) else None, body=body,
         from_state=from_state, to_state=to_state, data=data or {}, public=public,
     )
+
+
+def _event(case: Case, kind: str, actor: Any, *, body: str = "", from_state: str = "", to_state: str = "",
+           data: dict[str, Any] | None = None, public: bool = False) -> CaseEvent:
+    event = _event_new(case, kind, actor, body=body, from_state=from_state, to_state=to_state, data=data,
+                       public=public)
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass
+class _Writes:
+    """The timeline events and audit entries of one unit of work (e.g. a call that opens a case), inserted in
+    the order they were added, one INSERT per table, by `flush` at the end of its transaction."""
+
+    events: list[CaseEvent] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def flush(self) -> None:
+        if self.events:
+            CaseEvent.objects.bulk_create(self.events)
+        audit_record_many(self.audit)
+        self.events, self.audit = [], []
 
 
 def _add_person(case: Case, person: PersonIn) -> CasePerson:
@@ -135,8 +159,8 @@ def _route(location: Location) -> Mission:
         ) from exc
 
 
-def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_code: str = "") -> Case:
-    """Open a case at the mission responsible for its place, with its duties and deadline."""
+def _case_check(actor: Any, data: CaseIn) -> Mission:
+    """Every rule of case_open, checked before it writes anything; returns the responsible mission."""
     if data.channel not in {Channel.WEB, Channel.APP}:
         _require_writer(actor)
     _validate(data)
@@ -147,39 +171,59 @@ def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_co
             f"This place is in the jurisdiction of {mission.code}; open the case there or ask HQ.",
             fields={"location": [f"outside your mission's jurisdiction (responsible: {mission.code})"]},
         )
+    return mission
+
+
+def _case_create(*, actor: Any, data: CaseIn, mission: Mission, writes: _Writes, contact_email: str = "",
+                 follow_up_code: str = "") -> Case:
+    """The writes of case_open, after `_case_check`; its event and audit entry go to `writes`."""
     now = timezone.now()
-    with transaction.atomic():
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    case = Case.objects.create(
-                        reference=reference_generate(), category=data.category, crime_type=data.crime_type,
-                        urgency=data.urgency, channel=data.channel, summary=data.summary.strip(),
-                        country_id=data.location.country.upper(),
-                        subdivision_id=(data.location.subdivision or "").upper() or None,
-                        city=data.location.city.strip(), latitude=data.location.lat, longitude=data.location.lon,
-                        mission=mission, created_by=actor if getattr(actor, "is_authenticated", False) else None,
-                        first_response_due=first_response_due(urgency=data.urgency, opened_at=now),
-                        follow_up_hash=make_password(follow_up_code.upper()) if follow_up_code else "",
-                        contact_email=contact_email,
-                    )
-                break
-            except IntegrityError:  # a reference collision (1 in 10^12): draw again
-                continue
-        else:  # pragma: no cover
-            raise ApplicationError(ErrorCode.CONFLICT, "Could not allocate a reference; retry.", status=409)
-        for person in data.persons:
-            _add_person(case, person)
-        CaseTask.objects.bulk_create([
-            CaseTask(case=case, code=d.code, title_en=d.title_en, title_zh=d.title_zh,
-                     due_at=now + datetime.timedelta(minutes=d.due_minutes))
-            for d in duties_for(data.category)
-        ])
-        _event(case, EventKind.OPENED, actor, to_state=State.NEW, public=True,
-               data={"mission": mission.code, "channel": data.channel})
-        audit_record(actor=actor, action="case.open", obj=case,
-                     data={"mission": mission.code, "category": data.category, "urgency": data.urgency,
-                           "persons": len(data.persons)})
+    case = Case(
+        reference=reference_generate(), category=data.category, crime_type=data.crime_type,
+        urgency=data.urgency, channel=data.channel, summary=data.summary.strip(),
+        country_id=data.location.country.upper(),
+        subdivision_id=(data.location.subdivision or "").upper() or None,
+        city=data.location.city.strip(), latitude=data.location.lat, longitude=data.location.lon,
+        mission=mission, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        first_response_due=first_response_due(urgency=data.urgency, opened_at=now),
+        follow_up_hash=make_password(follow_up_code.upper()) if follow_up_code else "",
+        contact_email=contact_email,
+    )
+    # A reference collision (8 characters of 32 per year: about 1 in 10^12 per pair of cases) inserts
+    # nothing instead of raising, so the transaction stays usable without a savepoint: draw again.
+    for _attempt in range(5):
+        if insert_unless_exists(case, ["reference"]):
+            break
+        case.reference = reference_generate()
+    else:  # pragma: no cover
+        raise ApplicationError(ErrorCode.CONFLICT, "Could not allocate a reference; retry.", status=409)
+    for person in data.persons:
+        _add_person(case, person)
+    CaseTask.objects.bulk_create([
+        CaseTask(case=case, code=d.code, title_en=d.title_en, title_zh=d.title_zh,
+                 due_at=now + datetime.timedelta(minutes=d.due_minutes))
+        for d in duties_for(data.category)
+    ])
+    writes.events.append(_event_new(case, EventKind.OPENED, actor, to_state=State.NEW, public=True,
+                                    data={"mission": mission.code, "channel": data.channel}))
+    writes.audit.append(audit_entry(actor=actor, action="case.open", obj=case,
+                                    data={"mission": mission.code, "category": data.category,
+                                          "urgency": data.urgency, "persons": len(data.persons)}))
+    return case
+
+
+def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_code: str = "") -> Case:
+    """Open a case at the mission responsible for its place, with its duties and deadline."""
+    mission = _case_check(actor, data)
+    writes = _Writes()
+    # No savepoint: every rule was checked above, so nothing in here raises an ApplicationError that a caller
+    # could catch and answer while the transaction goes on. A database error marks the enclosing transaction
+    # for rollback (an API or form request is then answered 500 and its idempotency record is not kept),
+    # which is what a savepoint's rollback followed by the same error led to.
+    with transaction.atomic(savepoint=False):
+        case = _case_create(actor=actor, data=data, mission=mission, writes=writes, contact_email=contact_email,
+                            follow_up_code=follow_up_code)
+        writes.flush()
     return case
 
 
@@ -373,20 +417,25 @@ def call_log(
                                fields={"case": ["give either case or open_case"]})
     if ended_at is not None and ended_at < started_at:
         raise _invalid("ended_at", "before started_at")
-    with transaction.atomic():
+    mission = _case_check(actor, open_case) if open_case is not None else None
+    if case is not None:
+        _require_on_case(actor, case)
+    writes = _Writes()
+    # No savepoint, as in case_open: every rule (the call's and the new case's) was checked above.
+    with transaction.atomic(savepoint=False):
         if open_case is not None:
-            case = case_open(actor=actor, data=open_case)
-        elif case is not None:
-            _require_on_case(actor, case)
+            assert mission is not None
+            case = _case_create(actor=actor, data=open_case, mission=mission, writes=writes)
         call = Call.objects.create(
             direction=direction, caller_name=caller_name.strip(), caller_phone=caller_phone.strip(),
             language=language, topic=topic, summary=summary.strip(), started_at=started_at, ended_at=ended_at,
             operator=actor, case=case,
         )
         if case is not None:
-            _event(case, EventKind.CALL, actor, data={"call": str(call.pk), "topic": topic})
-        audit_record(actor=actor, action="call.log", obj=call,
-                     data={"case": str(case.pk) if case else None, "topic": topic})
+            writes.events.append(_event_new(case, EventKind.CALL, actor, data={"call": str(call.pk), "topic": topic}))
+        writes.audit.append(audit_entry(actor=actor, action="call.log", obj=call,
+                                        data={"case": str(case.pk) if case else None, "topic": topic}))
+        writes.flush()
     return call
 
 

@@ -203,3 +203,15 @@ def test_help_request_needs_a_way_to_reach_the_citizen(api, reference):
     response = api().post("/api/v1/help-requests", {**HELP, "phone": "", "email": ""}, format="json")
     assert response.status_code == 400 and "phone" in response.json()["error"]["fields"]
     assert Case.objects.count() == 0
+
+
+def test_a_call_whose_new_case_breaks_a_rule_is_refused_and_the_answer_replayed(api, roles):
+    operator = api(roles["hotline_operator"])
+    call = {"topic": "emergency", "summary": "Caller gave no name", "started_at": "2026-11-26T10:00:00Z",
+            "open_case": {**EXAMPLE, "persons": [{"phone": "+66 81 234 5678"}]}}
+    first = operator.post("/api/v1/calls", call, format="json", HTTP_IDEMPOTENCY_KEY="nameless-call")
+    assert first.status_code == 400 and "persons.0.name_zh" in first.json()["error"]["fields"]
+    again = operator.post("/api/v1/calls", call, format="json", HTTP_IDEMPOTENCY_KEY="nameless-call")
+    assert again.status_code == 400 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Call.objects.count() == 0 and Case.objects.count() == 0
