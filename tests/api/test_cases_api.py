@@ -215,3 +215,18 @@ def test_a_call_whose_new_case_breaks_a_rule_is_refused_and_the_answer_replayed(
     assert again.status_code == 400 and again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert Call.objects.count() == 0 and Case.objects.count() == 0
+
+
+def test_lean_serializers_make_the_same_fields_as_drf(reference):
+    from rest_framework import serializers
+
+    from consular.api.v1 import case_serializers as s
+
+    for cls in (s.CallInSerializer, s.CaseInSerializer, s.PersonSerializer, s.LocationSerializer):
+        lean, drf = cls().get_fields(), serializers.Serializer.get_fields(cls())
+        assert {k: repr(v) for k, v in lean.items()} == {k: repr(v) for k, v in drf.items()}
+        assert all(lean[k] is not v for k, v in cls._declared_fields.items())
+    lean_out = s.CallOutSerializer().get_fields()
+    assert lean_out is not s.CallOutSerializer().get_fields()
+    drf_out = serializers.ModelSerializer.get_fields(s.CallOutSerializer())
+    assert {k: repr(v) for k, v in lean_out.items()} == {k: repr(v) for k, v in drf_out.items()}
