@@ -20,8 +20,8 @@ from consular.cases.deadlines import duties_for, first_response_due
 from consular.cases.locks import lock_cases
 from consular.cases.models import Call, Case, CaseEvent, CasePerson, CaseTask, EventKind, PersonNameKey
 from consular.core import crypto
-from consular.core.audit import audit_entry, audit_record, audit_record_many
-from consular.core.db import insert_unless_exists
+from consular.core.audit import audit_entry, audit_record
+from consular.core.db import insert_together, insert_unless_exists
 from consular.core.errors import ApplicationError, ErrorCode
 from consular.core.jurisdiction import responsible_mission
 from consular.core.models import AuditEntry, Mission
@@ -106,28 +106,31 @@ def _event(case: Case, kind: str, actor: Any, *, body: str = "", from_state: str
 
 @dataclass
 class _Writes:
-    """The timeline events and audit entries of one unit of work (e.g. a call that opens a case), inserted in
-    the order they were added, one INSERT per table, by `flush` at the end of its transaction."""
+    """The rows of one unit of work (e.g. a call that opens a case) that nothing reads back by a database-made
+    key: written by `flush`, at the end of its transaction, in the order of these lists, in one round trip
+    to PostgreSQL (see `insert_together`)."""
 
+    persons: list[CasePerson] = field(default_factory=list)
+    name_keys: list[PersonNameKey] = field(default_factory=list)
+    tasks: list[CaseTask] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
 
     def flush(self) -> None:
-        if self.events:
-            CaseEvent.objects.bulk_create(self.events)
-        audit_record_many(self.audit)
-        self.events, self.audit = [], []
+        insert_together(self.persons, self.name_keys, self.tasks, self.calls, self.events, self.audit)
+        self.persons, self.name_keys, self.tasks, self.calls, self.events, self.audit = [], [], [], [], [], []
 
 
-def _add_person(case: Case, person: PersonIn) -> CasePerson:
-    record = CasePerson.objects.create(
+def _add_person(case: Case, person: PersonIn, writes: _Writes) -> CasePerson:
+    record = CasePerson(
         case=case, role=person.role, name_zh=person.name_zh.strip(), name_latin=person.name_latin.strip(),
         birth_date=person.birth_date, passport_number=person.passport_number.strip(), phone=person.phone.strip(),
     )
     keys = name_keys(person.name_zh) | name_keys(person.name_latin)
-    PersonNameKey.objects.bulk_create(
-        [PersonNameKey(person=record, key_hash=crypto.keyed_hash(k, kind="text")) for k in sorted(keys)]
-    )
+    writes.persons.append(record)
+    writes.name_keys.extend(PersonNameKey(person=record, key_hash=crypto.keyed_hash(k, kind="text"))
+                            for k in sorted(keys))
     return record
 
 
@@ -198,12 +201,12 @@ def _case_create(*, actor: Any, data: CaseIn, mission: Mission, writes: _Writes,
     else:  # pragma: no cover
         raise ApplicationError(ErrorCode.CONFLICT, "Could not allocate a reference; retry.", status=409)
     for person in data.persons:
-        _add_person(case, person)
-    CaseTask.objects.bulk_create([
+        _add_person(case, person, writes)
+    writes.tasks.extend(
         CaseTask(case=case, code=d.code, title_en=d.title_en, title_zh=d.title_zh,
                  due_at=now + datetime.timedelta(minutes=d.due_minutes))
         for d in duties_for(data.category)
-    ])
+    )
     writes.events.append(_event_new(case, EventKind.OPENED, actor, to_state=State.NEW, public=True,
                                     data={"mission": mission.code, "channel": data.channel}))
     writes.audit.append(audit_entry(actor=actor, action="case.open", obj=case,
@@ -426,11 +429,12 @@ def call_log(
         if open_case is not None:
             assert mission is not None
             case = _case_create(actor=actor, data=open_case, mission=mission, writes=writes)
-        call = Call.objects.create(
+        call = Call(
             direction=direction, caller_name=caller_name.strip(), caller_phone=caller_phone.strip(),
             language=language, topic=topic, summary=summary.strip(), started_at=started_at, ended_at=ended_at,
             operator=actor, case=case,
         )
+        writes.calls.append(call)
         if case is not None:
             writes.events.append(_event_new(case, EventKind.CALL, actor, data={"call": str(call.pk), "topic": topic}))
         writes.audit.append(audit_entry(actor=actor, action="call.log", obj=call,

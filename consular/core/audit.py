@@ -43,7 +43,7 @@ def audit_entry(
     object_id: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """One entry, not yet saved: `audit_record_many` inserts several of one unit of work together."""
+    """One entry, not yet saved, for a service that inserts the entries of one unit of work together."""
     ctx = context.current()
     actor_id, actor_username = _actor_fields(actor)
     otype, oid = _object_fields(obj, object_type, object_id)
@@ -74,13 +74,6 @@ def audit_record(
                         data=data)
     entry.save(force_insert=True)
     return entry
-
-
-def audit_record_many(entries: list[AuditEntry]) -> None:
-    """Append entries made by `audit_entry`, in their order, in one INSERT. Call it inside the transaction
-    of the writes they record."""
-    if entries:
-        AuditEntry.objects.bulk_create(entries)
 
 
 def audit_read(*, actor: Any, obj: models.Model, fields: list[str], purpose: str = "") -> AuditEntry:
