@@ -162,7 +162,7 @@ def run() -> dict[str, object]:
         "per call for the application and PostgreSQL together on 2 cores. Opening a case from a call takes 6 "
         "round trips (11 statements) in one transaction: BEGIN, the idempotency claim (INSERT ... ON CONFLICT DO "
         "NOTHING), the case (the same, so a reference collision draws again without a savepoint), one query of "
-        "six multi-row INSERTs (person, name-search keys, duties, call, both timeline events, both audit "
+        "six INSERTs (person, name-search keys, duties, call, both timeline events, both audit "
         "entries), the stored answer, COMMIT; the bearer token is looked up once per process every "
         "CONSULAR_API_TOKEN_CACHE_SECONDS; every personal field is encrypted. The floor takes 5 (BEGIN, claim, "
         "one INSERT, stored answer, COMMIT), so what still separates the two is mostly Python: Django's ORM "
