@@ -42,7 +42,10 @@ def case_get(*, actor: Any, case_id: Any) -> Case | None:
 
 
 def case_by_reference(*, reference: str) -> Case | None:
-    """Unscoped: only for the citizen follow-up, which checks the follow-up code itself."""
+    """Unscoped: only for the citizen follow-up, which checks the follow-up code itself. A reference with a
+    NUL character (typed into the URL) matches no case; PostgreSQL would refuse it in the query."""
+    if "\x00" in reference:
+        return None
     return Case.objects.select_related("mission").filter(reference=reference.strip().upper()).first()
 
 
