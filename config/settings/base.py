@@ -163,6 +163,9 @@ AUDIT_SEAL_INTERVAL = env_int("CONSULAR_AUDIT_SEAL_INTERVAL", 5)
 BENCH_FLOOR = env_bool("CONSULAR_BENCH_FLOOR", False)
 # Seconds a process keeps the jurisdiction map (missions and districts) in memory before re-reading it.
 JURISDICTION_CACHE_SECONDS = env_int("CONSULAR_JURISDICTION_CACHE_SECONDS", 60)
+# Seconds a process remembers what an API token resolved to (its user): the longest a token revoked or a user
+# deactivated in another process keeps working. 0: look the token up on every request.
+API_TOKEN_CACHE_SECONDS = env_int("CONSULAR_API_TOKEN_CACHE_SECONDS", 5)
 # How long a stored Idempotency-Key answer is kept.
 IDEMPOTENCY_TTL_HOURS = env_int("CONSULAR_IDEMPOTENCY_TTL_HOURS", 24)
 

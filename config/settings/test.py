@@ -30,3 +30,5 @@ WHITENOISE_AUTOREFRESH = True
 PASSWORD_HASHERS = ["consular.accounts.hashers.FastArgon2PasswordHasher"]
 # Tests change missions directly: re-read the jurisdiction map on every call (one test checks the cache).
 JURISDICTION_CACHE_SECONDS = 0
+# Tests revoke tokens and deactivate users directly: look tokens up on every request (one test checks the cache).
+API_TOKEN_CACHE_SECONDS = 0

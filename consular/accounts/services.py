@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consular.accounts.authentication import token_cache_forget
 from consular.accounts.models import MISSION_ROLES, ApiToken, Role, User
 from consular.accounts.tokens import token_generate, token_hash
 from consular.core.audit import audit_record
@@ -118,3 +119,4 @@ def token_revoke(*, actor: Any, token: ApiToken) -> None:
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         audit_record(actor=actor, action="apitoken.revoke", obj=token)
+    token_cache_forget(token.key_hash)

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from consular.api.models import IdempotencyRecord
+from consular.core.db import insert_unless_exists
 from consular.core.errors import ErrorCode
 
 HEADER = "Idempotency-Key"
@@ -120,14 +121,14 @@ class IdempotencyMiddleware:
 
     @staticmethod
     def _claim(owner: str, key: str, request: HttpRequest, request_hash: str) -> IdempotencyRecord | None:
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
-                    owner=owner, key=key, method="POST", path=request.path[:500], request_hash=request_hash,
-                    status_code=0, body="", created_at=timezone.now(),
-                )
-        except IntegrityError:
-            return None
+        # One `INSERT ... ON CONFLICT DO NOTHING`: a taken key inserts nothing (None) instead of raising, so
+        # no savepoint is needed. It waits on the unique index for a concurrent claim of the same key exactly
+        # as a plain INSERT would.
+        record = IdempotencyRecord(
+            owner=owner, key=key, method="POST", path=request.path[:500], request_hash=request_hash,
+            status_code=0, body="", created_at=timezone.now(),
+        )
+        return record if insert_unless_exists(record, ["owner", "key"]) else None
 
     @staticmethod
     def _answer_existing(record: IdempotencyRecord, request_hash: str) -> HttpResponse:

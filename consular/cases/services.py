@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,10 +22,11 @@ from consular.cases.locks import lock_cases
 from consular.cases.models import Call, Case, CaseEvent, CasePerson, CaseTask, EventKind, PersonNameKey
 from consular.cases.selectors import officers_eligible
 from consular.core import crypto
-from consular.core.audit import audit_record
+from consular.core.audit import audit_entry, audit_record
+from consular.core.db import insert_together, insert_unless_exists
 from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.core.jurisdiction import responsible_mission
-from consular.core.models import Mission
+from consular.core.models import AuditEntry, Mission
 from consular.core.names import has_cjk, name_keys
 from consular.notify.services import notify_email
 
@@ -113,23 +114,49 @@ def reference_generate() -> str:
     return f"C{year}-{body[:4]}-{body[4:]}"
 
 
-def _event(case: Case, kind: str, actor: Any, *, body: str = "", from_state: str = "", to_state: str = "",
-           data: dict[str, Any] | None = None, public: bool = False) -> CaseEvent:
-    return CaseEvent.objects.create(
+def _event_new(case: Case, kind: str, actor: Any, *, body: str = "", from_state: str = "", to_state: str = "",
+               data: dict[str, Any] | None = None, public: bool = False) -> CaseEvent:
+    return CaseEvent(
         case=case, kind=kind, actor=actor if getattr(actor, "is_authenticated", False) else None, body=body,
         from_state=from_state, to_state=to_state, data=data or {}, public=public,
     )
 
 
-def _add_person(case: Case, person: PersonIn) -> CasePerson:
-    record = CasePerson.objects.create(
+def _event(case: Case, kind: str, actor: Any, *, body: str = "", from_state: str = "", to_state: str = "",
+           data: dict[str, Any] | None = None, public: bool = False) -> CaseEvent:
+    event = _event_new(case, kind, actor, body=body, from_state=from_state, to_state=to_state, data=data,
+                       public=public)
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass
+class _Writes:
+    """The rows of one unit of work (e.g. a call that opens a case) that nothing reads back by a database-made
+    key: written by `flush`, at the end of its transaction, in the order of these lists, in one round trip
+    to PostgreSQL (see `insert_together`)."""
+
+    persons: list[CasePerson] = field(default_factory=list)
+    name_keys: list[PersonNameKey] = field(default_factory=list)
+    tasks: list[CaseTask] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def flush(self) -> None:
+        insert_together(self.persons, self.name_keys, self.tasks, self.calls, self.events, self.audit)
+        self.persons, self.name_keys, self.tasks, self.calls, self.events, self.audit = [], [], [], [], [], []
+
+
+def _add_person(case: Case, person: PersonIn, writes: _Writes) -> CasePerson:
+    record = CasePerson(
         case=case, role=person.role, name_zh=person.name_zh.strip(), name_latin=person.name_latin.strip(),
         birth_date=person.birth_date, passport_number=person.passport_number.strip(), phone=person.phone.strip(),
     )
     keys = name_keys(person.name_zh) | name_keys(person.name_latin)
-    PersonNameKey.objects.bulk_create(
-        [PersonNameKey(person=record, key_hash=crypto.keyed_hash(k, kind="text")) for k in sorted(keys)]
-    )
+    writes.persons.append(record)
+    writes.name_keys.extend(PersonNameKey(person=record, key_hash=crypto.keyed_hash(k, kind="text"))
+                            for k in sorted(keys))
     return record
 
 
@@ -161,8 +188,8 @@ def _route(location: Location) -> Mission:
         ) from exc
 
 
-def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_code: str = "") -> Case:
-    """Open a case at the mission responsible for its place, with its duties and deadline."""
+def _case_check(actor: Any, data: CaseIn) -> Mission:
+    """Every rule of case_open, checked before it writes anything; returns the responsible mission."""
     if data.channel not in {Channel.WEB, Channel.APP}:
         _require_writer(actor)
     _validate(data)
@@ -173,39 +200,59 @@ def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_co
             lazy_interpolate(_OUTSIDE_DISTRICT, mission=mission.code),
             fields={"location": [lazy_interpolate(_OUTSIDE_DISTRICT, mission=mission.code)]},
         )
+    return mission
+
+
+def _case_create(*, actor: Any, data: CaseIn, mission: Mission, writes: _Writes, contact_email: str = "",
+                 follow_up_code: str = "") -> Case:
+    """The writes of case_open, after `_case_check`; its event and audit entry go to `writes`."""
     now = timezone.now()
-    with transaction.atomic():
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    case = Case.objects.create(
-                        reference=reference_generate(), category=data.category, crime_type=data.crime_type,
-                        urgency=data.urgency, channel=data.channel, summary=data.summary.strip(),
-                        country_id=data.location.country.upper(),
-                        subdivision_id=(data.location.subdivision or "").upper() or None,
-                        city=data.location.city.strip(), latitude=data.location.lat, longitude=data.location.lon,
-                        mission=mission, created_by=actor if getattr(actor, "is_authenticated", False) else None,
-                        first_response_due=first_response_due(urgency=data.urgency, opened_at=now),
-                        follow_up_hash=make_password(follow_up_code.upper()) if follow_up_code else "",
-                        contact_email=contact_email,
-                    )
-                break
-            except IntegrityError:  # a reference collision (1 in 10^12): draw again
-                continue
-        else:  # pragma: no cover
-            raise ApplicationError(ErrorCode.CONFLICT, _("Could not allocate a reference; please retry."), status=409)
-        for person in data.persons:
-            _add_person(case, person)
-        CaseTask.objects.bulk_create([
-            CaseTask(case=case, code=d.code, title_en=d.title_en, title_zh=d.title_zh,
-                     due_at=now + datetime.timedelta(minutes=d.due_minutes))
-            for d in duties_for(data.category)
-        ])
-        _event(case, EventKind.OPENED, actor, to_state=State.NEW, public=True,
-               data={"mission": mission.code, "channel": data.channel})
-        audit_record(actor=actor, action="case.open", obj=case,
-                     data={"mission": mission.code, "category": data.category, "urgency": data.urgency,
-                           "persons": len(data.persons)})
+    case = Case(
+        reference=reference_generate(), category=data.category, crime_type=data.crime_type,
+        urgency=data.urgency, channel=data.channel, summary=data.summary.strip(),
+        country_id=data.location.country.upper(),
+        subdivision_id=(data.location.subdivision or "").upper() or None,
+        city=data.location.city.strip(), latitude=data.location.lat, longitude=data.location.lon,
+        mission=mission, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        first_response_due=first_response_due(urgency=data.urgency, opened_at=now),
+        follow_up_hash=make_password(follow_up_code.upper()) if follow_up_code else "",
+        contact_email=contact_email,
+    )
+    # A reference collision (8 characters of 32 per year: about 1 in 10^12 per pair of cases) inserts
+    # nothing instead of raising, so the transaction stays usable without a savepoint: draw again.
+    for _attempt in range(5):
+        if insert_unless_exists(case, ["reference"]):
+            break
+        case.reference = reference_generate()
+    else:  # pragma: no cover
+        raise ApplicationError(ErrorCode.CONFLICT, _("Could not allocate a reference; please retry."), status=409)
+    for person in data.persons:
+        _add_person(case, person, writes)
+    writes.tasks.extend(
+        CaseTask(case=case, code=d.code, title_en=d.title_en, title_zh=d.title_zh,
+                 due_at=now + datetime.timedelta(minutes=d.due_minutes))
+        for d in duties_for(data.category)
+    )
+    writes.events.append(_event_new(case, EventKind.OPENED, actor, to_state=State.NEW, public=True,
+                                    data={"mission": mission.code, "channel": data.channel}))
+    writes.audit.append(audit_entry(actor=actor, action="case.open", obj=case,
+                                    data={"mission": mission.code, "category": data.category,
+                                          "urgency": data.urgency, "persons": len(data.persons)}))
+    return case
+
+
+def case_open(*, actor: Any, data: CaseIn, contact_email: str = "", follow_up_code: str = "") -> Case:
+    """Open a case at the mission responsible for its place, with its duties and deadline."""
+    mission = _case_check(actor, data)
+    writes = _Writes()
+    # No savepoint: every rule was checked above, so nothing in here raises an ApplicationError that a caller
+    # could catch and answer while the transaction goes on. A database error marks the enclosing transaction
+    # for rollback (an API or form request is then answered 500 and its idempotency record is not kept),
+    # which is what a savepoint's rollback followed by the same error led to.
+    with transaction.atomic(savepoint=False):
+        case = _case_create(actor=actor, data=data, mission=mission, writes=writes, contact_email=contact_email,
+                            follow_up_code=follow_up_code)
+        writes.flush()
     return case
 
 
@@ -399,20 +446,26 @@ def call_log(
                                fields={"case": [_("Link a case or open one, not both.")]})
     if ended_at is not None and ended_at < started_at:
         raise _invalid("ended_at", _("The call cannot end before it started."))
-    with transaction.atomic():
+    mission = _case_check(actor, open_case) if open_case is not None else None
+    if case is not None:
+        _require_on_case(actor, case)
+    writes = _Writes()
+    # No savepoint, as in case_open: every rule (the call's and the new case's) was checked above.
+    with transaction.atomic(savepoint=False):
         if open_case is not None:
-            case = case_open(actor=actor, data=open_case)
-        elif case is not None:
-            _require_on_case(actor, case)
-        call = Call.objects.create(
+            assert mission is not None
+            case = _case_create(actor=actor, data=open_case, mission=mission, writes=writes)
+        call = Call(
             direction=direction, caller_name=caller_name.strip(), caller_phone=caller_phone.strip(),
             language=language, topic=topic, summary=summary.strip(), started_at=started_at, ended_at=ended_at,
             operator=actor, case=case,
         )
+        writes.calls.append(call)
         if case is not None:
-            _event(case, EventKind.CALL, actor, data={"call": str(call.pk), "topic": topic})
-        audit_record(actor=actor, action="call.log", obj=call,
-                     data={"case": str(case.pk) if case else None, "topic": topic})
+            writes.events.append(_event_new(case, EventKind.CALL, actor, data={"call": str(call.pk), "topic": topic}))
+        writes.audit.append(audit_entry(actor=actor, action="call.log", obj=call,
+                                        data={"case": str(case.pk) if case else None, "topic": topic}))
+        writes.flush()
     return call
 
 

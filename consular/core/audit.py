@@ -34,7 +34,7 @@ def _object_fields(obj: models.Model | None, object_type: str, object_id: str) -
     return object_type, object_id
 
 
-def audit_record(
+def audit_entry(
     *,
     actor: Any,
     action: str,
@@ -43,11 +43,11 @@ def audit_record(
     object_id: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Call it inside the transaction of the write it records."""
+    """One entry, not yet saved, for a service that inserts the entries of one unit of work together."""
     ctx = context.current()
     actor_id, actor_username = _actor_fields(actor)
     otype, oid = _object_fields(obj, object_type, object_id)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         created_at=timezone.now(),
         actor_id=actor_id,
         actor_username=actor_username,
@@ -58,6 +58,22 @@ def audit_record(
         client_address=ctx.client_address,
         data=data or {},
     )
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Call it inside the transaction of the write it records."""
+    entry = audit_entry(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                        data=data)
+    entry.save(force_insert=True)
+    return entry
 
 
 def audit_read(*, actor: Any, obj: models.Model, fields: list[str], purpose: str = "") -> AuditEntry:

@@ -234,3 +234,30 @@ def test_help_request_needs_a_way_to_reach_the_citizen(api, reference):
     response = api().post("/api/v1/help-requests", {**HELP, "phone": "", "email": ""}, format="json")
     assert response.status_code == 400 and "phone" in response.json()["error"]["fields"]
     assert Case.objects.count() == 0
+
+
+def test_a_call_whose_new_case_breaks_a_rule_is_refused_and_the_answer_replayed(api, roles):
+    operator = api(roles["hotline_operator"])
+    call = {"topic": "emergency", "summary": "Caller gave no name", "started_at": "2026-11-26T10:00:00Z",
+            "open_case": {**EXAMPLE, "persons": [{"phone": "+66 81 234 5678"}]}}
+    first = operator.post("/api/v1/calls", call, format="json", HTTP_IDEMPOTENCY_KEY="nameless-call")
+    assert first.status_code == 400 and "persons.0.name_zh" in first.json()["error"]["fields"]
+    again = operator.post("/api/v1/calls", call, format="json", HTTP_IDEMPOTENCY_KEY="nameless-call")
+    assert again.status_code == 400 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Call.objects.count() == 0 and Case.objects.count() == 0
+
+
+def test_lean_serializers_make_the_same_fields_as_drf(reference):
+    from rest_framework import serializers
+
+    from consular.api.v1 import case_serializers as s
+
+    for cls in (s.CallInSerializer, s.CaseInSerializer, s.PersonSerializer, s.LocationSerializer):
+        lean, drf = cls().get_fields(), serializers.Serializer.get_fields(cls())
+        assert {k: repr(v) for k, v in lean.items()} == {k: repr(v) for k, v in drf.items()}
+        assert all(lean[k] is not v for k, v in cls._declared_fields.items())
+    lean_out = s.CallOutSerializer().get_fields()
+    assert lean_out is not s.CallOutSerializer().get_fields()
+    drf_out = serializers.ModelSerializer.get_fields(s.CallOutSerializer())
+    assert {k: repr(v) for k, v in lean_out.items()} == {k: repr(v) for k, v in drf_out.items()}

@@ -63,6 +63,39 @@ def test_revoked_and_expired_tokens_are_refused(api, roles):
     assert client.get("/api/v1/me").status_code == 401
 
 
+def test_a_token_is_remembered_for_a_few_seconds(api, roles, settings, monkeypatch, django_assert_num_queries):
+    from consular.accounts import authentication
+    from consular.accounts.services import token_revoke
+
+    settings.API_TOKEN_CACHE_SECONDS = 5
+    now = [1000.0]
+    monkeypatch.setattr(authentication, "_clock", lambda: now[0])
+    authentication.token_cache_forget()
+    try:
+        client = api(roles["hq_officer"])
+        assert client.get("/api/v1/me").status_code == 200
+        with django_assert_num_queries(0):
+            assert client.get("/api/v1/me").json()["username"] == roles["hq_officer"].username
+        # Revoked or deactivated in another process: honoured within API_TOKEN_CACHE_SECONDS.
+        ApiToken.objects.filter(user=roles["hq_officer"]).update(revoked_at=timezone.now())
+        now[0] += 4.9
+        assert client.get("/api/v1/me").status_code == 200
+        now[0] += 0.2
+        assert client.get("/api/v1/me").status_code == 401
+        auditor = api(roles["auditor"])
+        assert auditor.get("/api/v1/me").status_code == 200
+        User.objects.filter(pk=roles["auditor"].pk).update(is_active=False)
+        now[0] += 5.1
+        assert auditor.get("/api/v1/me").status_code == 401
+        # Revoked through the service: at once in this process.
+        officer = api(roles["officer_cnx"])
+        assert officer.get("/api/v1/me").status_code == 200
+        token_revoke(actor=None, token=ApiToken.objects.get(user=roles["officer_cnx"]))
+        assert officer.get("/api/v1/me").status_code == 401
+    finally:
+        authentication.token_cache_forget()
+
+
 def test_tokens_are_stored_hashed(api, roles):
     client = api(roles["hq_officer"])
     token = client._credentials["HTTP_AUTHORIZATION"].split()[1]

@@ -93,3 +93,10 @@ def test_garbage_bodies_and_queries(api, roles, text):
     _check(client.get("/api/v1/cases", {"q": text, "state": text}))
     _check(client.get(f"/api/v1/cases/{text or 'x'}"))
     _check(client.get("/api/v1/help-requests/" + (text.replace("/", "") or "x"), {"code": text}))
+
+
+def test_a_follow_up_reference_with_a_nul_character_is_not_found(api):
+    # PostgreSQL refuses NUL in a text parameter: the look-up must not reach it (a 500 before).
+    response = api().get("/api/v1/help-requests/C26-\x00", {"code": "X"})
+    assert response.status_code == 404
+    _check(response)
