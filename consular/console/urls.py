@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consular.console import call_views, case_views, dashboard_views, views
+from consular.console import call_views, case_views, dashboard_views, incident_views, views
 
 app_name = "console"
 
@@ -20,4 +20,35 @@ urlpatterns = [
     path("calls/history/", call_views.call_history, name="call_history"),
     path("calls/places/", call_views.call_places, name="call_places"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("incidents/", incident_views.incident_list, name="incidents"),
+    path("incidents/new/", incident_views.incident_open, name="incident_open"),
+    path("incidents/<uuid:incident_id>/", incident_views.incident_dashboard, name="incident"),
+    path("incidents/<uuid:incident_id>/export/<str:fmt>/", incident_views.incident_export, name="incident_export"),
+    path("incidents/<uuid:incident_id>/persons/", incident_views.person_list, name="incident_persons"),
+    path("incidents/<uuid:incident_id>/persons/new/", incident_views.person_add, name="incident_person_add"),
+    path("incidents/<uuid:incident_id>/persons/<uuid:person_id>/", incident_views.person_detail,
+         name="incident_person"),
+    path("incidents/<uuid:incident_id>/persons/<uuid:person_id>/status/", incident_views.person_status,
+         name="incident_person_status"),
+    path("incidents/<uuid:incident_id>/persons/<uuid:person_id>/next-of-kin/", incident_views.person_next_of_kin,
+         name="incident_person_next_of_kin"),
+    path("incidents/<uuid:incident_id>/imports/", incident_views.import_list, name="incident_imports"),
+    path("incidents/<uuid:incident_id>/imports/confirm/", incident_views.import_confirm,
+         name="incident_import_confirm"),
+    path("incidents/<uuid:incident_id>/imports/<uuid:import_id>/", incident_views.import_detail,
+         name="incident_import"),
+    path("incidents/<uuid:incident_id>/reviews/", incident_views.review_queue, name="incident_reviews"),
+    path("incidents/<uuid:incident_id>/reviews/<uuid:review_id>/confirm/", incident_views.review_confirm,
+         name="incident_review_confirm"),
+    path("incidents/<uuid:incident_id>/reviews/<uuid:review_id>/reject/", incident_views.review_reject,
+         name="incident_review_reject"),
+    path("incidents/<uuid:incident_id>/inquiries/", incident_views.inquiry_list, name="incident_inquiries"),
+    path("incidents/<uuid:incident_id>/inquiries/new/", incident_views.inquiry_new, name="incident_inquiry_new"),
+    path("incidents/<uuid:incident_id>/inquiries/<uuid:inquiry_id>/", incident_views.inquiry_detail,
+         name="incident_inquiry"),
+    path("incidents/<uuid:incident_id>/inquiries/<uuid:inquiry_id>/attach/", incident_views.inquiry_attach,
+         name="incident_inquiry_attach"),
+    path("incidents/<uuid:incident_id>/callbacks/", incident_views.callback_list, name="incident_callbacks"),
+    path("incidents/<uuid:incident_id>/callbacks/<uuid:callback_id>/done/", incident_views.callback_done,
+         name="incident_callback_done"),
 ]
