@@ -168,6 +168,10 @@ JURISDICTION_CACHE_SECONDS = env_int("CONSULAR_JURISDICTION_CACHE_SECONDS", 60)
 API_TOKEN_CACHE_SECONDS = env_int("CONSULAR_API_TOKEN_CACHE_SECONDS", 5)
 # How long a stored Idempotency-Key answer is kept.
 IDEMPOTENCY_TTL_HOURS = env_int("CONSULAR_IDEMPOTENCY_TTL_HOURS", 24)
+# Largest request body read into memory. A POST with an Idempotency-Key is hashed whole, uploads included, so
+# this bounds keyed list imports and PFIF documents too (larger ones are answered 413 `too_large`). Put the
+# same bound on the proxy in front (client_max_body_size).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CONSULAR_MAX_REQUEST_MB", 50) * 1024 * 1024
 
 # Number of trusted reverse proxies in front of the app: the client address (audit log, rate limits) is taken
 # from X-Forwarded-For only that far; 0 trusts no header and uses the connection's address.

@@ -25,6 +25,7 @@ class ErrorCode:
     CONFLICT = "conflict"
     IDEMPOTENCY_MISMATCH = "idempotency_key_reused"
     RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
     UNKNOWN_COUNTRY = "unknown_country"
     UNKNOWN_SUBDIVISION = "unknown_subdivision"
     UNKNOWN_MISSION = "unknown_mission"

@@ -243,6 +243,15 @@ def test_bad_idempotency_key(api, roles):
     assert "Idempotency-Key" in response.json()["error"]["fields"]
 
 
+def test_a_keyed_request_over_the_size_limit_gets_a_json_413(api, roles, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    big = {**NEW_USER, "name": "x" * (1024 * 1024 + 1)}
+    response = api(roles["hq_officer"]).post("/api/v1/users", big, format="json", HTTP_IDEMPOTENCY_KEY="k-big")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert User.objects.filter(username=NEW_USER["username"]).count() == 0
+
+
 def test_writes_are_audited_with_request_id_and_address(api, roles):
     response = api(roles["hq_officer"]).post("/api/v1/users", NEW_USER, format="json",
                                              HTTP_X_REQUEST_ID="trace-abcdef12", REMOTE_ADDR="198.51.100.7")

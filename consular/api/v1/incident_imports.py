@@ -114,6 +114,8 @@ class ImportOutSerializer(serializers.ModelSerializer):
     # The body key is `errors`; DRF takes declared fields out of the class, so Serializer.errors is not shadowed.
     errors = serializers.SerializerMethodField()  # type: ignore[assignment]
     created_by = serializers.SerializerMethodField()
+    # Declared, not derived: a PositiveIntegerField's maximum differs by database, the schema must not.
+    errors_total = serializers.IntegerField(read_only=True, min_value=0)
 
     class Meta:
         model = ListImport
