@@ -165,8 +165,12 @@ def run() -> dict[str, object]:
         "six INSERTs (person, name-search keys, duties, call, both timeline events, both audit "
         "entries), the stored answer, COMMIT; the bearer token is looked up once per process every "
         "CONSULAR_API_TOKEN_CACHE_SECONDS; every personal field is encrypted. The floor takes 5 (BEGIN, claim, "
-        "one INSERT, stored answer, COMMIT), so what still separates the two is mostly Python: Django's ORM "
-        "building the INSERTs and DRF validating and rendering the nested call. "
+        "one INSERT, stored answer, COMMIT), so what still separates the two is mostly Python. The INSERTs' SQL "
+        "is compiled once per shape and kept (consular.core.db); measured in-process, a call still spends about "
+        "0.8 ms in psycopg binding the six-INSERT query's ~60 parameters client-side (a fresh set of dumpers "
+        "per cursor, the UNNEST arrays, a query too long for psycopg's parse cache), 0.7 ms in DRF validating "
+        "the nested call, and 0.5 ms preparing the values (ten Fernet encryptions among them). The host is "
+        "shared: other work on its 2 cores shows in these figures. "
         + ("The target is met." if figures["met"] else
            "The target is not met on this machine.")
     )
