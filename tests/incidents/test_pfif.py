@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from xml.etree import ElementTree
@@ -191,19 +190,15 @@ def test_export_escapes_markup_and_dates_are_utc_seconds() -> None:
     assert back.source_date == datetime(2019, 4, 21, 8, 30, 15, tzinfo=UTC)
 
 
-def test_export_streams_one_chunk_per_record_and_scales_linearly() -> None:
-    persons = [_person(i) for i in range(20_000)]
+def test_export_streams_one_chunk_per_record() -> None:
+    persons = [_person(i) for i in range(2_000)]
     for i, p in enumerate(persons):
         p.notes = [_note(i, p.person_record_id)]
     chunks = list(iter_pfif(persons, notes=[_note(99_999, persons[0].person_record_id)], now=NOW))
-    assert len(chunks) == 20_000 + 1 + 2  # header, persons, one top-level note, footer
-    started = time.perf_counter()
-    data = export_pfif(persons, now=NOW)
-    doc = parse_pfif(data, now=NOW)
-    elapsed = time.perf_counter() - started
-    assert len(doc.persons) == 20_000 and len(doc.notes) == 20_000 and doc.errors == []
+    assert len(chunks) == 2_000 + 1 + 2  # header, persons, one top-level note, footer
+    doc = parse_pfif(export_pfif(persons, now=NOW), now=NOW)
+    assert len(doc.persons) == 2_000 and len(doc.notes) == 2_000 and doc.errors == []
     assert doc.persons[-1] == persons[-1]
-    assert elapsed < 30  # about 2 s here; a quadratic writer or reader would take minutes
 
 
 def test_export_of_nothing_is_an_empty_pfif_document_that_parses() -> None:
@@ -757,11 +752,9 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 </pfif:pfif>"""
 
 
-def test_billion_laughs_is_refused() -> None:
-    started = time.perf_counter()
+def test_billion_laughs_is_refused_before_any_expansion() -> None:
     with pytest.raises(PfifFormatError, match="DTD"):
         parse_pfif(BILLION_LAUGHS, now=NOW)
-    assert time.perf_counter() - started < 1
 
 
 @pytest.mark.parametrize(
