@@ -22,7 +22,7 @@ messages: $(STAMP)
 
 ## messages-extract: collect new translatable strings into django.po (then translate them and `make messages`)
 messages-extract: $(STAMP)
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/django-admin makemessages -l zh_Hans --add-location=file \
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/django-admin makemessages -l zh_Hans --add-location=file --no-wrap --no-obsolete \
 		--ignore='tests/*' --ignore='bench/*' --ignore='var/*' --ignore='docs/*' --ignore='.venv/*'
 
 ## demo: SQLite under var/, migrations, reference and demo data, web server and task worker

@@ -149,9 +149,19 @@ def reason_text(code: str) -> str:
         "passport_match": _("Same passport number"), "passport_near": _("Passport number differs by one character"),
         "passport_mismatch": _("Passport number differs"),
     }
+    # Details that are codes (not names or readings) are shown in words; "given_first" only repeats the label.
+    details = {
+        "hanzi_vs_hanzi": _("characters and characters"), "hanzi_vs_latin": _("characters and Latin letters"),
+        "latin_vs_latin": _("Latin letters and Latin letters"),
+        "passport_yu": _("passport spelling YU for ü"), "old_passport_u": _("old passport spelling U for ü"),
+        "wade_giles": _("Wade–Giles"), "tongyong": _("Tongyong Pinyin"), "variant": _("a variant spelling"),
+        "cantonese": _("Cantonese"), "hokkien": _("Hokkien"),
+        "mrz": _("machine-readable passport line"), "comma": _("“Surname, Given name” form"), "given_first": "",
+    }
     label = labels.get(head)
     if label is None:
         return code
+    detail = details.get(detail, detail)
     return f"{label} ({detail})" if detail else label
 
 
