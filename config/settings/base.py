@@ -194,7 +194,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "consular.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["consular.api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "consular.api.throttling.AnonBurstThrottle",
         "consular.api.throttling.AnonSustainedThrottle",

@@ -100,3 +100,11 @@ def test_a_follow_up_reference_with_a_nul_character_is_not_found(api):
     response = api().get("/api/v1/help-requests/C26-\x00", {"code": "X"})
     assert response.status_code == 404
     _check(response)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases", "/api/v1/calls", "/api/v1/help-requests", "/api/v1/names/match"])
+def test_json_nested_too_deeply_is_a_400(api, roles, path):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api(roles["hq_officer"]).post(path, data=body, content_type="application/json")
+    assert response.status_code == 400
+    _check(response)
