@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import audit_throughput, hotline_surge
+from bench import audit_throughput, hotline_surge, incident_matching
 
 
 def main() -> int:
-    results = [audit_throughput.run(), hotline_surge.run()]
+    results = [audit_throughput.run(), hotline_surge.run(), incident_matching.run()]
     audit_throughput.write_report(results)
     return 0
 

@@ -611,7 +611,7 @@ def review_queue(request: HttpRequest, incident_id: Any, *, bound: dict[str, Rev
                  for n in REVIEW_ROWS]
         shown = [row for row in shown if row[1] or row[2]]
         rows.append(ReviewRow(
-            review=review, values=shown, reasons=[reason_text(r) for r in review.reasons],
+            review=review, values=shown, reasons=[reason_text(r) for r in imports.review_reasons(review)],
             others=[(others[str(o["person"])], float(o.get("score", 0))) for o in review.others
                     if str(o.get("person")) in others],
             form=bound.get(str(review.pk)) or ReviewDecisionForm(), line=review.import_row.line,

@@ -94,6 +94,7 @@ WAITING_INQUIRY_STATES = frozenset({InquiryState.OPEN, InquiryState.MATCHED})
 
 class CallBackReason(models.TextChoices):
     STATUS_CHANGE = "status_change", _("The person's status changed")
+    NEXT_OF_KIN_INFORMED = "nok_informed", _("The next of kin was told of the death")
 
 
 class NameKeyOwner:

@@ -204,6 +204,9 @@ def _decide(found: list[selectors.Candidate]) -> str:
         return RowOutcome.CREATED
     top = found[0]
     matches = [c for c in found if c.level == "match"]
+    if "passport_mismatch" in top.reasons:
+        # A different passport number is a different person until an officer says otherwise.
+        return RowOutcome.REVIEW
     if top.level == "match" and len(matches) == 1:
         return RowOutcome.LINKED
     if top.level in ("match", "possible") or any("passport_match" in c.reasons for c in found):
@@ -273,9 +276,27 @@ def _values_json(values: Mapping[str, object]) -> str:
                       ensure_ascii=False, sort_keys=True)
 
 
+# Key of the matcher's full reasons inside a review's encrypted values (they may carry name fragments, so the
+# clear `reasons` column keeps only their codes). Row fields never start with "_".
+_REASONS_KEY = "_reasons"
+
+
+def reason_code(reason: str) -> str:
+    """The code of a matcher's reason, without what it shows of the names (surname_match:WANG -> surname_match)."""
+    return reason.split(":", 1)[0]
+
+
 def review_values(review: MatchReview) -> dict[str, Any]:
     """The row's values as stored with the review (dates as ISO strings)."""
-    return json.loads(review.values or "{}")
+    values = json.loads(review.values or "{}")
+    values.pop(_REASONS_KEY, None)
+    return dict(values)
+
+
+def review_reasons(review: MatchReview) -> list[str]:
+    """The matcher's full reasons for the review, kept encrypted with the row's values."""
+    stored = json.loads(review.values or "{}").get(_REASONS_KEY)
+    return [str(r) for r in stored] if isinstance(stored, list) else list(review.reasons)
 
 
 def _values_from_json(data: Mapping[str, Any]) -> dict[str, object]:
@@ -452,9 +473,10 @@ def _take_row(actor: Any, incident: Incident, imported: ListImport, row: tabular
                                               fingerprint=row.fingerprint, outcome=outcome)
         others = [{"person": str(c.person.pk), "score": round(c.score, 4)} for c in found[1:]
                   if c.level != "weak" or "passport_match" in c.reasons]
-        MatchReview.objects.create(incident=incident, import_row=import_row, values=_values_json(values),
+        MatchReview.objects.create(incident=incident, import_row=import_row,
+                                   values=_values_json({**values, _REASONS_KEY: list(top.reasons)}),
                                    candidate=top.person, score=min(1.0, max(0.0, top.score)),
-                                   reasons=list(top.reasons), others=others)
+                                   reasons=list(dict.fromkeys(reason_code(r) for r in top.reasons)), others=others)
         return outcome, 0
     person = person_add(actor=actor, incident=incident, data=_person_in(values, ref, kind))
     ImportRow.objects.create(list_import=imported, incident=incident, line=row.line, fingerprint=row.fingerprint,

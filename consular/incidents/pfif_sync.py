@@ -80,6 +80,8 @@ _SEX_TO_PFIF: dict[str, str] = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.OTHE
 _SEX_FROM_PFIF: dict[str, str] = {"male": Sex.MALE, "female": Sex.FEMALE, "other": Sex.OTHER}
 # Statuses an outside "alive" note does not overwrite: we know more precisely how the person is.
 _MORE_PRECISE_THAN_SAFE = frozenset({PersonStatus.INJURED, PersonStatus.HOSPITALISED})
+# Clock skew allowed on a record's dates; a later date is an error (it would make every later note stale).
+FUTURE_SKEW = datetime.timedelta(minutes=10)
 
 
 # --- Who may ------------------------------------------------------------------------------------------------
@@ -299,6 +301,14 @@ class _Importer:
         self.actor, self.incident, self.summary = actor, incident, summary
         self.domain = pfif_domain()
         self.persons: dict[str, AffectedPerson] = {}  # record id -> registry person
+        self.latest = timezone.now() + FUTURE_SKEW
+
+    def _future(self, rid: str, dates: dict[str, datetime.datetime | None]) -> bool:
+        """Report a record dated after now (beyond clock skew) as an error; True when it is one."""
+        late = [name for name, value in dates.items() if value is not None and value > self.latest]
+        for name in late:
+            self.summary._error(rid, name, "dated in the future")
+        return bool(late)
 
     # Persons ---------------------------------------------------------------------------------------------
 
@@ -325,7 +335,7 @@ class _Importer:
                     best[candidate.person.pk] = candidate
         ranked = sorted(best.values(), key=lambda c: (-c.score, str(c.person.pk)))
         matches = [c for c in ranked if c.level == "match"]
-        if len(matches) == 1:
+        if len(matches) == 1 and "passport_mismatch" not in ranked[0].reasons:
             return matches[0].person, []
         return None, [c for c in ranked if c.level in ("match", "possible")]
 
@@ -333,6 +343,8 @@ class _Importer:
         rid = record.person_record_id
         if len(rid) > RECORD_ID_MAX:
             self.summary._error(rid[:80] + "…", "person_record_id", f"longer than {RECORD_ID_MAX} characters")
+            return
+        if self._future(rid, {"source_date": record.source_date, "entry_date": record.entry_date}):
             return
         known = PfifRecord.objects.filter(incident=self.incident, record_id=rid).select_related("person").first()
         if record.is_expired(timezone.now()):
@@ -422,6 +434,8 @@ class _Importer:
         nid = note.note_record_id
         if len(nid) > RECORD_ID_MAX:
             self.summary._error(nid[:80] + "…", "note_record_id", f"longer than {RECORD_ID_MAX} characters")
+            return
+        if self._future(nid, {"source_date": note.source_date, "entry_date": note.entry_date}):
             return
         if PfifNoteSeen.objects.filter(incident=self.incident, note_record_id=nid).exists():
             self.summary.notes_seen_before += 1

@@ -35,6 +35,7 @@ from consular.core.models import Country, Mission
 from consular.incidents import blocking, selectors
 from consular.incidents.codes import (
     SOURCES_NEEDING_REF,
+    CallBackReason,
     IncidentKind,
     IncidentStatus,
     InquiryChannel,
@@ -453,7 +454,8 @@ def person_update(*, actor: Any, person: AffectedPerson, changes: dict[str, Any]
     return person
 
 
-def _owe_callbacks(person: AffectedPerson, change: PersonStatusChange, now: datetime.datetime) -> int:
+def _owe_callbacks(person: AffectedPerson, change: PersonStatusChange | None, now: datetime.datetime,
+                   reason: str = CallBackReason.STATUS_CHANGE) -> int:
     """Every inquiry about the person that is not closed gets a call-back due (one pending at a time)."""
     inquiries = list(Inquiry.objects.filter(person=person).exclude(state=InquiryState.CLOSED)
                      .order_by("pk").values_list("pk", flat=True))
@@ -462,7 +464,7 @@ def _owe_callbacks(person: AffectedPerson, change: PersonStatusChange, now: date
     pending = {c.inquiry_id for c in CallBack.objects.select_for_update()
                .filter(person=person, inquiry_id__in=inquiries, done_at__isnull=True).order_by("pk")}
     due = now + datetime.timedelta(minutes=settings.INCIDENT_CALLBACK_MINUTES)
-    new = [CallBack(inquiry_id=pk, person=person, status_change=change, due_at=due)
+    new = [CallBack(inquiry_id=pk, person=person, status_change=change, reason=reason, due_at=due)
            for pk in inquiries if pk not in pending]
     CallBack.objects.bulk_create(new)
     # An inquirer who had been answered is owed a new answer.
@@ -547,8 +549,12 @@ def next_of_kin_informed(*, actor: Any, person: AffectedPerson, note: str = "") 
         person.next_of_kin_note = note.strip()
         person.save(update_fields=["next_of_kin_informed_at", "next_of_kin_informed_by", "next_of_kin_note",
                                    "updated_at"])
+        # Inquirers who were asked to wait for the next of kin are now owed the call.
+        change = person.status_changes.order_by("-at", "-pk").first()
+        owed = _owe_callbacks(person, change, person.next_of_kin_informed_at,
+                              reason=CallBackReason.NEXT_OF_KIN_INFORMED)
         audit_record(actor=actor, action="affected_person.next_of_kin_informed", obj=person,
-                     data={"incident": str(person.incident_id)})
+                     data={"incident": str(person.incident_id), "callbacks": owed})
     return person
 
 
@@ -650,10 +656,17 @@ def inquiry_attach(*, actor: Any, inquiry: Inquiry, person: AffectedPerson) -> I
         if inquiry.person_id == person.pk:
             return inquiry
         previous = inquiry.person_id
+        now = timezone.now()
+        stale = list(CallBack.objects.select_for_update()
+                     .filter(inquiry=inquiry, done_at__isnull=True).exclude(person=person))
+        for callback in stale:
+            callback.done_at, callback.done_by, callback.note = now, _user(actor), "inquiry re-attached"
+            callback.save(update_fields=["done_at", "done_by", "note", "updated_at"])
         inquiry.person, inquiry.state = person, InquiryState.MATCHED
         inquiry.save(update_fields=["person", "state", "updated_at"])
         audit_record(actor=actor, action="inquiry.attach", obj=inquiry,
-                     data={"person": str(person.pk), "previous": str(previous) if previous else None})
+                     data={"person": str(person.pk), "previous": str(previous) if previous else None,
+                           "callbacks_closed": len(stale)})
     return inquiry
 
 

@@ -207,7 +207,7 @@ class ReviewOutSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CandidateOutSerializer)
     def get_candidate(self, obj: MatchReview) -> dict[str, Any]:
-        return CandidateOutSerializer(_candidate(obj.candidate, obj.score, list(obj.reasons))).data
+        return CandidateOutSerializer(_candidate(obj.candidate, obj.score, imports.review_reasons(obj))).data
 
     @extend_schema_field(CandidateOutSerializer(many=True))
     def get_others(self, obj: MatchReview) -> list[Any]:

@@ -1,0 +1,307 @@
+"""Incident name matching: inquiries against an incident of 500 persons and a registry of N people, through the
+blocking-key index (`selectors.candidates`), against a brute-force scan with the same scorer in the same run.
+
+Generates clearly fictitious people with realistic Chinese names on a fresh PostgreSQL database: surnames from
+the ~100 commonest with a Zipf-like frequency (王, 李, 张 each ~7 %, so their blocks are large, as in reality),
+given names of one or two characters, the passport spelling derived by pypinyin and the matcher's own surname
+readings, birth dates, some passport numbers. Trip registrations do not exist yet: the registry of N people is
+stored as the affected persons of a second, large "registry" incident (same tables, same NameKey index, owner
+type `affected_person` instead of the later `registrant`). Persons are written with multi-row INSERTs in batches
+and their blocking keys with COPY. Then Q inquiries derived from the persons (characters, passport spelling, MRZ,
+given name first, a typo; with a birth year, a full date or none; some with the passport number) are matched
+(a) against the 500-person incident and (b) against the registry; a sample of them is also answered by scoring
+every registry person held decrypted in memory. Sizes: BENCH_REGISTRY (default 1,000,000), BENCH_INQUIRIES
+(10,000), BENCH_SCAN_SAMPLE (20). Target: p99 under 50 ms and at least 100 times faster than the scan at equal
+recall.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+import statistics
+import time
+import uuid
+from typing import Any
+
+REGISTRY = int(os.environ.get("BENCH_REGISTRY", "1000000"))
+INQUIRIES = int(os.environ.get("BENCH_INQUIRIES", "10000"))
+SCAN_SAMPLE = int(os.environ.get("BENCH_SCAN_SAMPLE", "20"))
+INCIDENT_SIZE = 500
+BATCH = 2000
+DB_URL = os.environ.get("CONSULAR_BENCH_INCIDENTS_DATABASE_URL",
+                        "postgres://postgres@127.0.0.1:5432/consular_bench_incidents")
+
+# The ~100 commonest surnames, commonest first (2020 census order, approximately). The top ten get their
+# approximate share in per cent; the rest a Zipf tail (share ∝ 1/rank) continuing from the tenth.
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩邓冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢"
+            "姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤")
+_TOP_SHARES = (7.1, 7.0, 6.7, 5.4, 4.3, 2.4, 2.1, 1.8, 1.6, 1.6)
+SURNAME_WEIGHTS = [*_TOP_SHARES, *[1.6 * 10 / rank for rank in range(11, len(SURNAMES) + 1)]]
+# Common given-name characters, roughly commonest first (weights ∝ 1/sqrt(rank)).
+GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建国文辉力永春海波宁林雪梅鹏飞斌宇浩凯健俊峰志"
+         "军晨欣怡婷雅琳晶佳子涵梓轩博睿思颖慧珍琴云莉兰凤洁亮成刚红霞丹玲萍燕彬东雷龙德民安福生龙宏新光荣"
+         "晓丽小燕嘉琪家豪一鸣天宇子豪诗雨梦瑶紫萱欣然浩然俊杰泽宇宏伟志强振华秀英桂兰玉兰淑珍")
+GIVEN_WEIGHTS = [1 / (rank ** 0.5) for rank in range(1, len(GIVEN) + 1)]
+
+
+def _setup() -> None:
+    os.environ["CONSULAR_DATABASE_URL"] = DB_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import psycopg
+
+    base, name = DB_URL.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("loadreference", verbosity=0)
+
+
+def _drop() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    import psycopg
+
+    base, name = DB_URL.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- Fictitious people ----------------------------------------------------------------------------------------------
+
+def _syllables(chars: str, surname: bool) -> list[str]:
+    from pypinyin import Style, pinyin
+
+    from consular.incidents.name_data import SURNAME_READINGS
+
+    out = []
+    for ch, reading in zip(chars, pinyin(chars, style=Style.NORMAL, v_to_u=False), strict=True):
+        syllable = SURNAME_READINGS[ch][0] if surname and ch in SURNAME_READINGS else reading[0]
+        out.append(syllable.replace("lv", "lyu").replace("nv", "nyu"))  # passport LYU / NYU
+    return out
+
+
+def _person(rng: random.Random) -> dict[str, Any]:
+    surname = rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
+    given = "".join(rng.choices(GIVEN, GIVEN_WEIGHTS, k=1 if rng.random() < 0.3 else 2))
+    sur_latin, given_latin = "".join(_syllables(surname, True)).upper(), "".join(_syllables(given, False)).upper()
+    born = datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(75 * 365))
+    return {"name_zh": surname + given, "name_latin": f"{sur_latin} {given_latin}", "surname": sur_latin,
+            "given": given_latin, "birth_date": born,
+            "passport_number": f"E{rng.randrange(10**8):08d}" if rng.random() < 0.4 else ""}
+
+
+def _typo(rng: random.Random, word: str) -> str:
+    i = rng.randrange(len(word))
+    kind = rng.random()
+    if kind < 0.4:
+        return word[:i] + rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + word[i + 1:]
+    if kind < 0.7 and len(word) > 2:
+        return word[:i] + word[i + 1:]
+    j = min(i + 1, len(word) - 1)
+    return word[:i] + word[j] + word[i] + word[j + 1:] if j > i else word + word[-1]
+
+
+def _inquiry(rng: random.Random, pid: uuid.UUID, p: dict[str, Any]) -> dict[str, Any]:
+    form = rng.choices(("zh", "passport", "mrz", "swapped", "typo"), (35, 25, 15, 15, 10))[0]
+    name = {"zh": p["name_zh"], "passport": p["name_latin"], "mrz": f"{p['surname']}<<{p['given']}",
+            "swapped": f"{p['given'].title()} {p['surname'].title()}",
+            "typo": f"{p['surname']} {_typo(rng, p['given'])}"}[form]
+    when = rng.random()
+    birth = p["birth_date"].isoformat() if when < 0.3 else str(p["birth_date"].year) if when < 0.8 else ""
+    passport = p["passport_number"] if p["passport_number"] and rng.random() < 0.25 else ""
+    return {"id": pid, "form": form, "name": name, "birth_date": birth, "passport_number": passport}
+
+
+def _generate(incident: Any, mission: Any, count: int, rng: random.Random) -> dict[uuid.UUID, dict[str, Any]]:
+    """Write `count` persons of `incident` (multi-row INSERTs) and their blocking keys (COPY). Returns them."""
+    from django.db import connection, transaction
+
+    from consular.core.db import insert_together
+    from consular.incidents import blocking
+    from consular.incidents.codes import NameKeyOwner
+    from consular.incidents.models import AffectedPerson, NameKey
+
+    people: dict[uuid.UUID, dict[str, Any]] = {}
+    hashes: dict[str, str] = {}
+    owner = NameKeyOwner.AFFECTED_PERSON
+    table = NameKey._meta.db_table
+    for start in range(0, count, BATCH):
+        batch = {uuid.uuid4(): _person(rng) for _ in range(min(BATCH, count - start))}
+        people.update(batch)
+        rows = [AffectedPerson(id=pid, incident=incident, mission=mission, name_zh=p["name_zh"],
+                               name_latin=p["name_latin"], birth_date=p["birth_date"],
+                               passport_number=p["passport_number"], nationalities="CN") for pid, p in batch.items()]
+        with transaction.atomic():
+            insert_together(rows)
+            sql = f"COPY {table} (key_hash, owner_type, owner_id) FROM STDIN"
+            with connection.cursor() as cursor, cursor.connection.cursor().copy(sql) as copy:
+                for pid, p in batch.items():
+                    for key in blocking.owner_keys([p["name_zh"], p["name_latin"]], p["birth_date"]):
+                        digest = hashes.get(key)
+                        if digest is None:
+                            digest = hashes[key] = blocking.key_hash(key)
+                        copy.write_row((digest, owner, pid))
+    return people
+
+
+# --- Measurements ---------------------------------------------------------------------------------------------------
+
+def _percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q + 0.5) - 1))]
+
+
+def _indexed(incident: Any, inquiries: list[dict[str, Any]]) -> dict[str, Any]:
+    from consular.incidents.selectors import candidates
+
+    for q in inquiries[:20]:  # warm up caches and connections
+        candidates(incident=incident, name=q["name"], birth_date=q["birth_date"], passport_number=q["passport_number"])
+    times: list[float] = []
+    found: list[bool] = []
+    for q in inquiries:
+        start = time.perf_counter()
+        ranked = candidates(incident=incident, name=q["name"], birth_date=q["birth_date"],
+                            passport_number=q["passport_number"])
+        times.append(time.perf_counter() - start)
+        found.append(any(c.person.pk == q["id"] for c in ranked))
+    ordered = sorted(times)
+    return {"median_ms": round(statistics.median(ordered) * 1000, 2),
+            "p99_ms": round(_percentile(ordered, 0.99) * 1000, 2),
+            "max_ms": round(ordered[-1] * 1000, 1), "recall_at_10": round(sum(found) / len(found), 4),
+            "found": found, "times": times}
+
+
+def _load_all(incident: Any) -> tuple[list[tuple[str, list[Any]]], float]:
+    """Every person of the incident decrypted into memory (streamed in chunks): (id, [NameRecord per name])."""
+    from consular.incidents.matching import NameRecord
+    from consular.incidents.models import AffectedPerson
+
+    start = time.perf_counter()
+    out = []
+    qs = AffectedPerson.objects.filter(incident=incident).only("id", "name_zh", "name_latin", "other_names",
+                                                               "birth_date", "passport_number")
+    for p in qs.iterator(chunk_size=5000):
+        out.append((str(p.pk), [NameRecord(name=n, birth_date=p.birth_date, passport_number=p.passport_number or None,
+                                           id=str(p.pk)) for n in p.names() or [""]]))
+    return out, time.perf_counter() - start
+
+
+def _scan(everyone: list[tuple[str, list[Any]]], q: dict[str, Any]) -> list[str]:
+    """The top 10 by scoring every person, ranked and filtered exactly as `selectors.candidates` does."""
+    from consular.incidents.matching import NameRecord, score
+    from consular.incidents.selectors import CANDIDATE_MIN_SCORE
+
+    query = NameRecord(name=q["name"], birth_date=q["birth_date"] or None, passport_number=q["passport_number"] or None)
+    kept = []
+    for pid, records in everyone:
+        best = max((score(query, r) for r in records), key=lambda r: r.score)
+        if best.score >= CANDIDATE_MIN_SCORE or "passport_match" in best.reasons:
+            kept.append((-best.score, pid))
+    kept.sort()
+    return [pid for _, pid in kept[:10]]
+
+
+def run() -> dict[str, object]:
+    started = time.perf_counter()
+    _setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from consular.core.models import Mission
+    from consular.incidents.models import Incident, NameKey
+
+    rng = random.Random(20261127)
+    mission = Mission.objects.order_by("code").first()
+    assert mission is not None, "loadreference created no mission"
+    now = timezone.now()
+    small = Incident.objects.create(reference="INC-2026-9001", kind="air_crash", title="Bench crash (fictitious)",
+                                    country=mission.country, started_at=now, lead_mission=mission)
+    registry = Incident.objects.create(reference="INC-2026-9002", kind="air_crash",
+                                       title="Bench registry stand-in (fictitious)", country=mission.country,
+                                       started_at=now, lead_mission=mission)
+    gen_start = time.perf_counter()
+    incident_people = _generate(small, mission, INCIDENT_SIZE, rng)
+    registry_people = _generate(registry, mission, REGISTRY, rng)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute(f"SELECT count(*) FROM {NameKey._meta.db_table}")
+        keys = cursor.fetchone()[0]
+    generation_s = time.perf_counter() - gen_start
+    print(f"generated {INCIDENT_SIZE} + {REGISTRY} persons and {keys} name keys in {generation_s:.1f} s")
+
+    small_ids, reg_ids = list(incident_people), list(registry_people)
+    q_small = [_inquiry(rng, pid, incident_people[pid]) for pid in rng.choices(small_ids, k=INQUIRIES)]
+    q_reg = [_inquiry(rng, pid, registry_people[pid]) for pid in rng.choices(reg_ids, k=INQUIRIES)]
+    a = _indexed(small, q_small)
+    print(f"incident of {INCIDENT_SIZE}: median {a['median_ms']} ms, p99 {a['p99_ms']} ms, recall@10 "
+          f"{a['recall_at_10']}")
+    b = _indexed(registry, q_reg)
+    print(f"registry of {REGISTRY}: median {b['median_ms']} ms, p99 {b['p99_ms']} ms, recall@10 {b['recall_at_10']}")
+
+    everyone, load_s = _load_all(registry)
+    print(f"scan: loaded and decrypted {len(everyone)} persons in {load_s:.1f} s")
+    sample = list(range(min(SCAN_SAMPLE, len(q_reg))))
+    scan_times, scan_found = [], []
+    for i in sample:
+        start = time.perf_counter()
+        top = _scan(everyone, q_reg[i])
+        scan_times.append(time.perf_counter() - start)
+        scan_found.append(str(q_reg[i]["id"]) in top)
+    scan_median = statistics.median(scan_times)
+    index_sample_times = [b["times"][i] for i in sample]
+    index_sample_recall = sum(b["found"][i] for i in sample) / len(sample)
+    ratio = scan_median / statistics.median(b["times"])
+    by_form: dict[str, list[bool]] = {}
+    for q, hit in zip(q_reg, b["found"], strict=True):
+        by_form.setdefault(q["form"], []).append(hit)
+    _drop()
+
+    figures: dict[str, object] = {
+        "name": f"Incident name matching: {INQUIRIES} inquiries against an incident of {INCIDENT_SIZE} and a registry "
+                f"of {REGISTRY} (PostgreSQL, blocking-key index vs brute-force scan)",
+        "registry_persons": REGISTRY, "inquiries": INQUIRIES, "name_keys": keys,
+        "generation_s": round(generation_s, 1),
+        "incident_median_ms": a["median_ms"], "incident_p99_ms": a["p99_ms"],
+        "incident_recall_at_10": a["recall_at_10"],
+        "registry_median_ms": b["median_ms"], "registry_p99_ms": b["p99_ms"], "registry_max_ms": b["max_ms"],
+        "registry_recall_at_10": b["recall_at_10"],
+        "registry_recall_by_form": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_form.items())},
+        "scan_sample": len(sample), "scan_load_s": round(load_s, 1),
+        "scan_median_ms": round(scan_median * 1000, 1),
+        "scan_recall_at_10": round(sum(scan_found) / len(scan_found), 3),
+        "index_recall_at_10_same_sample": round(index_sample_recall, 3),
+        "index_median_ms_same_sample": round(statistics.median(index_sample_times) * 1000, 2),
+        "speedup_vs_scan": round(ratio, 1),
+        "target": "registry p99 < 50 ms and speed-up >= 100 at equal recall",
+        "met": b["p99_ms"] < 50 and ratio >= 100,
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+    figures["reading"] = (
+        "Reading: the people are fictitious, drawn from the ~100 commonest surnames with realistic shares (王, 李 and "
+        "张 about 7 % each, so their blocks are as large as in reality) and a skewed pool of common given-name "
+        "characters, so many people share a name, as they do. Trip registrations do not exist yet: the registry "
+        "of registered people is stood in for by the affected persons of a second, large incident, indexed in the "
+        "same NameKey table under the same owner type; the figures are those of `selectors.candidates` on that "
+        "incident (blocking keys looked up through the (key_hash, owner_type) index, at most 200 candidates "
+        "loaded, decrypted and scored). Inquiries are derived from a random person: characters, passport "
+        "spelling, MRZ, given name first or a typo; with the full birth date (30 %), the year (50 %) or none; "
+        "a quarter of those who have a passport number give it. Recall@10 is the share whose true person is among "
+        "the ten answered; with a common name and no birth date it cannot be 1 for any method (dozens of people "
+        "are called 王伟), which is why the scan's recall on the same sample stands beside the index's. The scan "
+        "scores every registry person held already decrypted in memory (loading them is timed apart, "
+        "`scan_load_s`), ranked and filtered as `candidates` does: its time per inquiry is a lower bound for a "
+        "real scan. The host is shared: other work on its 2 cores shows in these figures. "
+        + ("The target is met." if figures["met"] else "The target is not met on this machine.")
+    )
+    for key, value in figures.items():
+        if key != "reading":
+            print(f"{key}: {value}")
+    return figures
