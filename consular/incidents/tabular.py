@@ -461,7 +461,7 @@ def _read_xlsx(data: bytes, filename: str, *, sheet: str | None, max_bytes: int,
             members = archive.infolist()
             names = {m.filename for m in members}
             expanded = sum(m.file_size for m in members)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _unknown_format(filename) from None
     if "xl/workbook.xml" not in names:
         if "content.xml" in names and "mimetype" in names:
