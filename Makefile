@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/consular
 PYTEST_ARGS ?=
+BENCH ?=
 
 .PHONY: install messages messages-extract demo test lint typecheck test-sqlite test-postgres browser-deps postgres schema bench clean
 
@@ -60,8 +61,9 @@ postgres:
 schema: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/consular spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
+## bench: run the benchmarks (all, or BENCH="name ...") and update their sections of docs/benchmarks.md
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

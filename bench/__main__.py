@@ -1,17 +1,47 @@
-"""Run every benchmark and write docs/benchmarks.md.  Usage: python -m bench  (or `make bench`)."""
+"""Run benchmarks and update their sections of docs/benchmarks.md.
+
+Usage: python -m bench [NAME ...]   (or `make bench`, `make bench BENCH="incident_matching"`)
+
+With no names every benchmark runs. Each runs in its own process (each sets up Django on its own database);
+a benchmark that fails leaves its old section in place and makes the exit status non-zero.
+"""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 
-from bench import audit_throughput, hotline_surge, incident_matching
+from bench import report
+
+BENCHMARKS = ["audit_throughput", "hotline_surge", "incident_matching"]
+_CHILD = ("import json, sys, importlib; r = importlib.import_module('bench.' + sys.argv[1]).run(); "
+          "print('BENCH-RESULT ' + json.dumps(r, default=str))")
 
 
-def main() -> int:
-    results = [audit_throughput.run(), hotline_surge.run(), incident_matching.run()]
-    audit_throughput.write_report(results)
-    return 0
+def main(argv: list[str]) -> int:
+    wanted = argv or BENCHMARKS
+    unknown = [n for n in wanted if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    results: dict[str, dict[str, object]] = {}
+    failed = []
+    for name in wanted:
+        print(f"== {name}", flush=True)
+        proc = subprocess.run([sys.executable, "-c", _CHILD, name], stdout=subprocess.PIPE, text=True)
+        lines = proc.stdout.splitlines()
+        print("\n".join(line for line in lines if not line.startswith("BENCH-RESULT ")), flush=True)
+        payload = [line for line in lines if line.startswith("BENCH-RESULT ")]
+        if proc.returncode or not payload:
+            failed.append(name)
+            continue
+        results[name] = json.loads(payload[-1][len("BENCH-RESULT "):])
+    report.write(results, BENCHMARKS)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -9,12 +9,10 @@ hash, insert). Prints figures and ratios and writes them to docs/benchmarks.md.
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 WRITERS = 8
 SECONDS = 5.0
@@ -155,21 +153,3 @@ def run() -> dict[str, object]:
         if key != "reading":
             print(f"{key}: {value}")
     return figures
-
-
-def write_report(results: list[dict[str, object]]) -> None:
-    lines = [
-        "# Benchmarks",
-        "",
-        "Written by `make bench` (`python -m bench`); figures from one run on the machine named below. They are",
-        "measurements, not assertions: the test suite never times anything.",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"run {time.strftime('%Y-%m-%d')}.",
-        "",
-    ]
-    for r in results:
-        lines += [f"## {r['name']}", "", "| figure | value |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in r.items() if k not in {"name", "reading"}]
-        lines += ["", str(r.get("reading", "")), ""]
-    Path(__file__).resolve().parents[1].joinpath("docs", "benchmarks.md").write_text("\n".join(lines), "utf-8")

@@ -142,14 +142,14 @@ def _generate(incident: Any, mission: Any, count: int, rng: random.Random) -> di
                                passport_number=p["passport_number"], nationalities="CN") for pid, p in batch.items()]
         with transaction.atomic():
             insert_together(rows)
-            sql = f"COPY {table} (key_hash, owner_type, owner_id) FROM STDIN"
+            sql = f"COPY {table} (key_hash, owner_type, owner_id, scope) FROM STDIN"
             with connection.cursor() as cursor, cursor.connection.cursor().copy(sql) as copy:
                 for pid, p in batch.items():
                     for key in blocking.owner_keys([p["name_zh"], p["name_latin"]], p["birth_date"]):
                         digest = hashes.get(key)
                         if digest is None:
                             digest = hashes[key] = blocking.key_hash(key)
-                        copy.write_row((digest, owner, pid))
+                        copy.write_row((digest, owner, pid, incident.pk))
     return people
 
 
@@ -290,8 +290,10 @@ def run() -> dict[str, object]:
         "characters, so many people share a name, as they do. Trip registrations do not exist yet: the registry "
         "of registered people is stood in for by the affected persons of a second, large incident, indexed in the "
         "same NameKey table under the same owner type; the figures are those of `selectors.candidates` on that "
-        "incident (blocking keys looked up through the (key_hash, owner_type) index, at most 200 candidates "
-        "loaded, decrypted and scored). Inquiries are derived from a random person: characters, passport "
+        "incident (blocking keys looked up through the (key_hash, owner_type, scope, owner_id) index alone; with a "
+        "birth "
+        "year the narrow tier first; at most 100 candidates loaded with only the fields scoring needs, decrypted and "
+        "scored, then the ten kept loaded whole). Inquiries are derived from a random person: characters, passport "
         "spelling, MRZ, given name first or a typo; with the full birth date (30 %), the year (50 %) or none; "
         "a quarter of those who have a passport number give it. Recall@10 is the share whose true person is among "
         "the ten answered; with a common name and no birth date it cannot be 1 for any method (dozens of people "

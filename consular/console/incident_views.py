@@ -140,6 +140,7 @@ def reason_text(code: str) -> str:
         "compound_surname": _("Two-character surname"), "script": _("Scripts compared"),
         "romanisation": _("Other romanisation"), "form": _("Name written in a special form"),
         "characters_differ_same_reading": _("Different characters, same reading"),
+        "characters_variant_forms": _("Same character in traditional, simplified or variant form"),
         "alt_reading": _("Another reading of a character"), "rare_reading": _("A rare reading of a character"),
         "surname_reading": _("Surname reading"), "surname_ordinary_reading": _("Ordinary reading of the surname"),
         "birth_date_match": _("Same date of birth"), "birth_year_match": _("Same year of birth"),

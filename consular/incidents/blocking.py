@@ -16,7 +16,7 @@ import datetime
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 
 from consular.core import crypto
 from consular.incidents.matching import blocking_keys, parse_birth_date
@@ -65,25 +65,30 @@ def query_keys(name: str, birth_date: datetime.date | str | None = None, *, narr
     return tier | plain
 
 
-def name_keys_write(*, owner_type: str, owner_id: uuid.UUID, names: Iterable[str],
-                    birth_date: datetime.date | str | None) -> int:
-    """Replace the owner's keys (call inside the transaction that changed the names). Returns how many."""
-    NameKey.objects.filter(owner_type=owner_type, owner_id=owner_id).delete()
-    rows = [NameKey(key_hash=key_hash(k), owner_type=owner_type, owner_id=owner_id)
+def key_rows(*, owner_type: str, owner_id: uuid.UUID, names: Iterable[str],
+             birth_date: datetime.date | str | None, scope: uuid.UUID | None) -> list[NameKey]:
+    """The (unsaved) index rows of one owner."""
+    return [NameKey(key_hash=key_hash(k), owner_type=owner_type, owner_id=owner_id, scope=scope)
             for k in sorted(owner_keys(names, birth_date))]
+
+
+def name_keys_write(*, owner_type: str, owner_id: uuid.UUID, names: Iterable[str],
+                    birth_date: datetime.date | str | None, scope: uuid.UUID | None) -> int:
+    """Replace the owner's keys (call inside the transaction that changed the names). `scope`: the set the
+    owner is searched in (an affected person's incident), or None. Returns how many keys were written."""
+    NameKey.objects.filter(owner_type=owner_type, owner_id=owner_id).delete()
+    rows = key_rows(owner_type=owner_type, owner_id=owner_id, names=names, birth_date=birth_date, scope=scope)
     NameKey.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 
-def owners_by_keys(*, owner_type: str, keys: Iterable[str], within: QuerySet | None = None,
+def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | None,
                    limit: int = 200) -> list[uuid.UUID]:
-    """Owners sharing at least one key with the query, most shared keys first, at most `limit`. `within` (a
-    values("id") queryset) restricts the owners, e.g. to one incident's persons. One indexed query."""
+    """Owners of `scope` sharing at least one key with the query, most shared keys first, at most `limit`.
+    One query, answered from the (key_hash, owner_type, scope, owner_id) index alone."""
     hashes = sorted({key_hash(k) for k in keys})
     if not hashes:
         return []
-    rows = NameKey.objects.filter(key_hash__in=hashes, owner_type=owner_type)
-    if within is not None:
-        rows = rows.filter(owner_id__in=within)
-    ranked = rows.values("owner_id").annotate(shared=Count("id")).order_by("-shared", "owner_id")[:limit]
+    rows = NameKey.objects.filter(key_hash__in=hashes, owner_type=owner_type, scope=scope)
+    ranked = rows.values("owner_id").annotate(shared=Count("*")).order_by("-shared", "owner_id")[:limit]
     return [r["owner_id"] for r in ranked]

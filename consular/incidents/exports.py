@@ -28,7 +28,7 @@ from openpyxl import Workbook
 
 from consular.accounts.models import Role
 from consular.core.audit import audit_record
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.incidents import selectors
 from consular.incidents.codes import PersonStatus
 from consular.incidents.models import AffectedPerson, Incident, PersonStatusChange
@@ -72,7 +72,7 @@ def _statuses(status: str | Iterable[str] | None) -> list[str]:
     wanted = [s.strip() for s in wanted if s and s.strip()]
     unknown = [s for s in wanted if s not in PersonStatus.values]
     if unknown:
-        message = f"must be one of {', '.join(PersonStatus.values)}"
+        message = lazy_interpolate(_("Must be one of: %(choices)s."), choices=", ".join(PersonStatus.values))
         raise ApplicationError(ErrorCode.INVALID, _("Unknown status."), fields={"status": [message]})
     return wanted
 

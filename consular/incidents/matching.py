@@ -19,7 +19,9 @@ equivalence classes as in the name-matching engines of border and bank screening
 
 2. **Compare units.** Two units agree when they are the same character or spelling (1.0), or when their
    pinyin sets intersect: the weight of the weaker of the two spellings (1.0 for pinyin, 0.97 Wade–Giles,
-   0.96 Cantonese …), 0.9 for different characters with one reading (陳/陈, or a slip of the input method).
+   0.96 Cantonese …). Two characters with a reading in common: 0.99 for one character in two forms,
+   traditional and simplified or a variant (陳/陈, 峯/峰: the table in ``hanzi_variants``), 0.9 for two
+   characters with one reading (汪/王, 张/章: maybe a slip of the input method, maybe another person).
    Two *valid* syllables that differ are different characters, however close the letters: ``WEI``/``WEN``
    scores 0.25 and a transposition (``GUO``/``GOU``) 0.5, so ZHANG WEI never matches ZHANG WEN. A raw unit is
    compared by optimal-string-alignment distance (rapidfuzz) with every spelling of the other unit, and an
@@ -42,7 +44,11 @@ equivalence classes as in the name-matching engines of border and bank screening
    only a year (an inquiry: "born 1961"): same year +1, one year off −1, else −4.5. Same passport number
    (letters and digits only) +7 (near-certain), one character off +1, different −2 (people renew passports).
    The score is the logistic of the sum, in 0..1: an identical name alone gives 0.97, the threshold
-   ``MATCH_THRESHOLD`` (0.80) sits at name similarity ≈ 0.85.
+   ``MATCH_THRESHOLD`` (0.80) sits at name similarity ≈ 0.85. Two names in characters that differ in a
+   character of the same reading (汪建国, 王建国) are two ways of writing the name, not one: the score is
+   scaled by ``DIFFERENT_CHARACTERS_CAP`` (0.75), which keeps it a review at most whatever the birth date
+   says (an officer must look), and still a review (≥ ``POSSIBLE_THRESHOLD``) when the readings agree; only a
+   same passport number lifts it. The reason ``characters_differ_same_reading:汪/王`` says why.
 
 6. **Blocking.** ``blocking_keys`` gives each name a small set of index keys such that a true match shares at
    least one: surname + first given syllable (``n:wang:jian``; all readings and romanisations expanded to
@@ -72,10 +78,18 @@ from functools import lru_cache
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import OSA, Levenshtein
 
+from consular.incidents import hanzi_variants as hv
 from consular.incidents import name_data as nd
 
 MATCH_THRESHOLD = 0.80  # at or above: the same person on the evidence given
 POSSIBLE_THRESHOLD = 0.50  # at or above: worth an officer's look
+# Two names in characters that differ in a character (not only in its traditional, simplified or variant
+# form) are two ways of writing, not one: their score is scaled by this, so it stays under MATCH_THRESHOLD
+# whatever the birth date says, and above POSSIBLE_THRESHOLD when the readings agree. A same passport number
+# is not scaled (a slip of the input method in a list that carries the passport number).
+DIFFERENT_CHARACTERS_CAP = 0.75
+VARIANT_FORM_SCORE = 0.99  # 陳/陈: the same character; the form as written still ranks first
+HOMOPHONE_SCORE = 0.9  # 汪/王: another character with the same reading
 
 SURNAME_WEIGHT = 1.5
 ORDER_PENALTY = 0.02
@@ -494,9 +508,10 @@ def _unit_spellings(unit: Unit) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class UnitResult:
     score: float
-    kind: str  # identical | equivalent | homophone | transposed | near | typo | different
+    kind: str  # identical | equivalent | variant_form | homophone | transposed | near | typo | different
     shown: str  # the syllable to show (common pinyin, or the spelling)
     system: str
+    characters: str = ""  # for variant_form and homophone: the two characters, 陳/陈
 
 
 def _telling(system: str) -> int:
@@ -520,7 +535,10 @@ def compare_units(a: Unit, b: Unit) -> UnitResult:
                     best = (weight, py, system)
         if best is not None:
             if a.hanzi and b.hanzi:
-                return UnitResult(0.9, "homophone", best[1], "homophone")
+                characters = f"{a.text}/{b.text}"
+                if hv.same_character(a.text, b.text):
+                    return UnitResult(VARIANT_FORM_SCORE, "variant_form", best[1], "variant_form", characters)
+                return UnitResult(HOMOPHONE_SCORE, "homophone", best[1], "homophone", characters)
             return UnitResult(best[0], "equivalent", best[1], best[2])
         sa = (a.text,) if not a.hanzi else a.pinyins
         sb = (b.text,) if not b.hanzi else b.pinyins
@@ -553,6 +571,8 @@ class SeqResult:
     a_text: str
     b_text: str
     length: int  # syllables compared (the longer side)
+    homophones: tuple[str, ...] = ()  # characters that differ with the same reading: 汪/王
+    variant_forms: tuple[str, ...] = ()  # one character in two forms: 陳/陈
 
 
 @lru_cache(maxsize=65536)
@@ -595,17 +615,20 @@ def compare_seqs(a: Seq, b: Seq) -> SeqResult:
     kinds = {p.kind for p in pairs}
     systems = frozenset(p.system for p in pairs if p.system and p.system != "pinyin")
     shown = "".join(p.shown for p in pairs)
-    if len(pairs) == length and kinds <= {"identical", "equivalent", "homophone"}:
+    if len(pairs) == length and kinds <= {"identical", "equivalent", "variant_form", "homophone"}:
         kind = "match"
-    elif len(pairs) == length and kinds <= {"identical", "equivalent", "homophone", "typo"}:
+    elif len(pairs) == length and kinds <= {"identical", "equivalent", "variant_form", "homophone", "typo"}:
         kind = "typo"
     elif any(p.score > 0 for p in pairs):
         kind = "partial"
     else:
         kind = "mismatch"
-    result = SeqResult(score, kind, shown, systems, _text(a), _text(b), length)
+    homophones = tuple(p.characters for p in pairs if p.kind == "homophone")
+    variant_forms = tuple(p.characters for p in pairs if p.kind == "variant_form")
+    result = SeqResult(score, kind, shown, systems, _text(a), _text(b), length, homophones, variant_forms)
     has_raw = any(not u.valid and not u.hanzi for u in (*a, *b))
-    if score < 1.0:  # the same letters cut differently (LINE = lin'e) match; other strings only for typos
+    all_hanzi = all(u.hanzi for u in (*a, *b))  # characters compare as characters, never as letters
+    if score < 1.0 and not all_hanzi:  # the same letters cut differently (LINE = lin'e) match; else typos
         best_credit, best_distance, best_shown = 0.0, 99, ""
         strings_a, strings_b = _seq_strings(a), _seq_strings(b)
         if not has_raw:  # only the same letters count
@@ -798,7 +821,9 @@ def _component_reasons(label: str, result: SeqResult | None, hanzi_surname: str 
         if system in _ROMANISATIONS:
             out.append(f"romanisation:{system}")
         elif system == "homophone":
-            out.append("characters_differ_same_reading")
+            out.append(f"characters_differ_same_reading:{','.join(result.homophones)}")
+        elif system == "variant_form":
+            out.append(f"characters_variant_forms:{','.join(result.variant_forms)}")
         elif system in ("alt_reading", "rare_reading"):
             out.append(system)
         elif system == "ordinary_reading":
@@ -847,12 +872,25 @@ def score(a: NameRecord, b: NameRecord) -> MatchResult:
     birth_weight, birth_reasons = _birth_evidence(parse_birth_date(a.birth_date), parse_birth_date(b.birth_date))
     passport_weight, passport_reasons = _passport_evidence(a.passport_number, b.passport_number)
     total = name_logit + birth_weight + passport_weight
+    name_scale = total_scale = 1.0
+    if _characters_differ(pa, pb, comparison):
+        name_scale = DIFFERENT_CHARACTERS_CAP
+        total_scale = 1.0 if "passport_match" in passport_reasons else DIFFERENT_CHARACTERS_CAP
     return MatchResult(
         id=b.id,
-        score=round(_sigmoid(total), 4),
+        score=round(_sigmoid(total) * total_scale, 4),
         reasons=[*reasons, *birth_reasons, *passport_reasons],
-        name_score=round(_sigmoid(name_logit), 4),
+        name_score=round(_sigmoid(name_logit) * name_scale, 4),
     )
+
+
+def _characters_differ(a: ParsedName, b: ParsedName, comparison: NameComparison) -> bool:
+    """Both names are in characters and a character differs where the readings agree (汪建国, 王建国): a
+    review at most. Characters that differ only in form (陳/陈, 峯/峰) are the same; characters that differ
+    in reading too already score low."""
+    if a.script != "hanzi" or b.script != "hanzi" or comparison.whole_typo:
+        return False
+    return any(r is not None and r.homophones for r in (comparison.surname, comparison.given))
 
 
 def match(query: NameRecord, candidates: Iterable[NameRecord]) -> list[MatchResult]:

@@ -144,15 +144,18 @@ class PersonStatusChange(BaseModel):
 class NameKey(models.Model):
     """The blocking-key index: keyed hashes (HMAC, so no name is stored in clear) of the keys
     `matching.blocking_keys` gives each name, for any owner (affected persons now, trip registrations later).
-    Candidates are fetched by key through the (key_hash, owner_type) index, never by scanning owners."""
+    `scope` is the set the owner belongs to (an affected person's incident; none for owners searched as one
+    registry), so a query for one incident reads only that incident's keys. Candidates are fetched by key through
+    the (key_hash, owner_type, scope, owner_id) index alone (an index-only scan), never by scanning owners."""
 
     id = models.BigAutoField(primary_key=True)
     key_hash = models.CharField(max_length=64)
     owner_type = models.CharField(max_length=20)
     owner_id = models.UUIDField()
+    scope = models.UUIDField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["key_hash", "owner_type", "owner_id"], name="name_key_lookup_idx")]
+        indexes = [models.Index(fields=["key_hash", "owner_type", "scope", "owner_id"], name="name_key_scoped_idx")]
         constraints = [
             models.UniqueConstraint(fields=["owner_type", "owner_id", "key_hash"], name="name_key_once_per_owner"),
         ]

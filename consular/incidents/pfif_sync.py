@@ -52,7 +52,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -63,7 +63,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consular.accounts.models import STAFF_ROLES, Role
 from consular.core.audit import audit_record
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.incidents import pfif, selectors
 from consular.incidents.codes import AWAITING_NOTIFICATION, PUBLIC_STATUS_TEXT, PersonStatus, Sex, SourceKind
 from consular.incidents.matching import has_cjk, parse_birth_date
@@ -71,6 +71,9 @@ from consular.incidents.models import AffectedPerson, Incident, PersonStatusChan
 from consular.incidents.name_data import COMPOUND_SURNAMES
 from consular.incidents.pfif_models import RECORD_ID_MAX, PfifNoteSeen, PfifRecord
 from consular.incidents.services import WRITER_ROLES, PersonIn, Source, person_add, person_set_status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Fields of a person a PFIF export shows (recorded in the audit log).
 EXPORT_FIELDS = ["name_zh", "name_latin", "other_names", "sex", "birth_date", "status_history"]
@@ -259,8 +262,13 @@ class PfifImportSummary:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def _error(self, record: str, field_name: str, message: str) -> None:
-        self.errors.append({"record": record, "field": field_name, "message": message})
+    def _error(self, record: str, field_name: str, message: StrOrPromise) -> None:
+        # Rendered now, in the language of the request that runs the import (the summary is its answer).
+        self.errors.append({"record": record, "field": field_name, "message": str(message)})
+
+
+def _too_long_id() -> StrOrPromise:
+    return lazy_interpolate(_("At most %(limit)s characters."), limit=RECORD_ID_MAX)
 
 
 def _floor_second(value: datetime.datetime) -> datetime.datetime:
@@ -307,7 +315,7 @@ class _Importer:
         """Report a record dated after now (beyond clock skew) as an error; True when it is one."""
         late = [name for name, value in dates.items() if value is not None and value > self.latest]
         for name in late:
-            self.summary._error(rid, name, "dated in the future")
+            self.summary._error(rid, name, _("This time is in the future."))
         return bool(late)
 
     # Persons ---------------------------------------------------------------------------------------------
@@ -342,7 +350,7 @@ class _Importer:
     def person(self, record: pfif.PfifPerson, notes: list[pfif.PfifNote]) -> None:
         rid = record.person_record_id
         if len(rid) > RECORD_ID_MAX:
-            self.summary._error(rid[:80] + "…", "person_record_id", f"longer than {RECORD_ID_MAX} characters")
+            self.summary._error(rid[:80] + "…", "person_record_id", _too_long_id())
             return
         if self._future(rid, {"source_date": record.source_date, "entry_date": record.entry_date}):
             return
@@ -433,7 +441,7 @@ class _Importer:
     def note(self, note: pfif.PfifNote) -> None:
         nid = note.note_record_id
         if len(nid) > RECORD_ID_MAX:
-            self.summary._error(nid[:80] + "…", "note_record_id", f"longer than {RECORD_ID_MAX} characters")
+            self.summary._error(nid[:80] + "…", "note_record_id", _too_long_id())
             return
         if self._future(nid, {"source_date": note.source_date, "entry_date": note.entry_date}):
             return
@@ -442,7 +450,9 @@ class _Importer:
             return
         person = self.person_for_note(note.person_record_id)
         if person is None:
-            self.summary._error(nid, "person_record_id", f"unknown person {note.person_record_id}")
+            self.summary._error(nid, "person_record_id", lazy_interpolate(
+                _("No person record %(record)s in this document nor in the registry."),
+                record=note.person_record_id))
             return
         seen = PfifNoteSeen(incident=self.incident, note_record_id=nid, person=person, source_date=note.source_date)
         status = pfif.pfif_to_status(note.status)

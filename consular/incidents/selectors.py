@@ -24,12 +24,22 @@ from consular.incidents.codes import (
     NameKeyOwner,
     PersonStatus,
 )
-from consular.incidents.matching import MATCH_THRESHOLD, POSSIBLE_THRESHOLD, NameRecord, normalise_passport, score
+from consular.incidents.matching import (
+    MATCH_THRESHOLD,
+    POSSIBLE_THRESHOLD,
+    NameRecord,
+    has_cjk,
+    normalise_passport,
+    parse_birth_date,
+    score,
+)
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry, PersonStatusChange
 
 # Candidates loaded and scored per query at most (those sharing the most blocking keys), and the lowest score
 # worth showing an officer (below it the name and the evidence disagree).
 CANDIDATE_CAP = 200
+# With the birth year known, the narrow tier alone is asked when it finds at least this many people.
+NARROW_ENOUGH = 10
 CANDIDATE_MIN_SCORE = 0.10
 _REFERENCE = re.compile(r"^INC-[0-9]{4}-[0-9]{4,6}$")
 
@@ -177,11 +187,20 @@ class Candidate:
 def candidate_ids(*, incident: Incident, name: str, birth_date: datetime.date | str | None = None,
                   passport_number: str = "", cap: int = CANDIDATE_CAP) -> list[uuid.UUID]:
     """The persons of the incident worth scoring: those sharing a blocking key with the name (most shared keys
-    first, at most `cap`), and those with exactly this passport number (through its keyed hash). Two indexed
-    queries; no person row is read. Raises ValueError for a malformed birth date."""
-    keys = blocking.query_keys(name, birth_date)
-    within = AffectedPerson.objects.filter(incident=incident).values("id")
-    ids = blocking.owners_by_keys(owner_type=NameKeyOwner.AFFECTED_PERSON, keys=keys, within=within, limit=cap)
+    first, at most `cap`), and those with exactly this passport number (through its keyed hash). No person row
+    is read. When the query knows the birth year, the narrow tier is asked first (year buckets of Y-1..Y+1 and
+    the undated people of the name buckets), so a common name in a registry of millions stays a small bucket;
+    only when that finds fewer than `NARROW_ENOUGH` people are the whole name buckets asked as well (a small
+    incident, or a birth year recorded wrongly). Raises ValueError for a malformed birth date."""
+    owner, scope = NameKeyOwner.AFFECTED_PERSON, incident.pk
+    ids: list[uuid.UUID] = []
+    if parse_birth_date(birth_date) is not None:
+        ids = blocking.owners_by_keys(owner_type=owner, keys=blocking.query_keys(name, birth_date, narrow=True),
+                                      scope=scope, limit=cap)
+    if len(ids) < NARROW_ENOUGH:
+        wide = blocking.owners_by_keys(owner_type=owner, keys=blocking.query_keys(name, birth_date),
+                                       scope=scope, limit=cap)
+        ids = list(dict.fromkeys([*ids, *wide]))[:cap]
     passport = normalise_passport(passport_number)
     if passport:
         digest = crypto.keyed_hash(passport, kind="passport")
@@ -190,12 +209,23 @@ def candidate_ids(*, incident: Incident, name: str, birth_date: datetime.date | 
     return ids
 
 
+# What scoring needs of a person (its birth date and passport number only when the query has one): loading only
+# these decrypts only these.
+_NAME_FIELDS = ("id", "incident_id", "name_zh", "name_latin", "other_names")
+
+
 def _best(query: NameRecord, person: AffectedPerson) -> Candidate:
-    """The person's best-scoring name (characters, passport spelling or another spelling) against the query."""
+    """The person's best-scoring name against the query. A query in Chinese characters is compared with the
+    person's names in characters when there are any (a different character with the same reading is worth an
+    officer's look, which the passport spelling, the same for both, would hide); otherwise with every name."""
+    names = person.names() or [""]
+    if has_cjk(query.name):
+        names = [n for n in names if has_cjk(n)] or names
+    born = person.birth_date if query.birth_date else None
+    passport = (person.passport_number or None) if query.passport_number else None
     best: Candidate | None = None
-    for name in person.names() or [""]:
-        result = score(query, NameRecord(name=name, birth_date=person.birth_date,
-                                         passport_number=person.passport_number or None, id=str(person.pk)))
+    for name in names:
+        result = score(query, NameRecord(name=name, birth_date=born, passport_number=passport, id=str(person.pk)))
         if best is None or result.score > best.score:
             best = Candidate(person=person, score=result.score, reasons=result.reasons,
                              name_score=result.name_score)
@@ -209,17 +239,24 @@ def candidates(*, incident: Incident, name: str, birth_date: datetime.date | str
     """Ranked candidates in the incident's registry for a person described by name (any script), birth date
     (a date, or YYYY / YYYY-MM / YYYY-MM-DD) and passport number: best first, at most `limit`, each with its
     score in 0..1 and the matcher's reasons; below `min_score` only a person with the same passport number is
-    kept (whatever the name says, an officer must see it). Loads only the rows `candidate_ids` found (never the whole
-    registry), decrypts and scores them. Raises ValueError for a malformed birth date."""
+    kept (whatever the name says, an officer must see it). Loads only the rows `candidate_ids` found (never the
+    whole registry) and of them only the fields scoring needs, decrypts and scores them, then loads the at most
+    `limit` kept persons whole. Raises ValueError for a malformed birth date."""
     ids = candidate_ids(incident=incident, name=name, birth_date=birth_date, passport_number=passport_number)
     if not ids:
         return []
-    persons = AffectedPerson.objects.filter(pk__in=ids, incident=incident)
     query = NameRecord(name=name or "", birth_date=birth_date or None, passport_number=passport_number or None)
-    scored = [_best(query, p) for p in persons]
-    kept = (c for c in scored if c.score >= min_score or "passport_match" in c.reasons)
-    ranked = sorted(kept, key=lambda c: (-c.score, str(c.person.pk)))
-    return ranked[:limit]
+    fields = [*_NAME_FIELDS, *(["birth_date"] if query.birth_date else []),
+              *(["passport_number"] if query.passport_number else [])]
+    light = AffectedPerson.objects.filter(pk__in=ids, incident=incident).only(*fields)
+    scored = [_best(query, p) for p in light]
+    kept = [c for c in scored if c.score >= min_score or "passport_match" in c.reasons]
+    ranked = sorted(kept, key=lambda c: (-c.score, str(c.person.pk)))[:limit]
+    if ranked:
+        whole = AffectedPerson.objects.in_bulk([c.person.pk for c in ranked])
+        for c in ranked:
+            c.person = whole[c.person.pk]
+    return ranked
 
 
 # --- Dashboard ---------------------------------------------------------------------------------------------------

@@ -19,17 +19,18 @@ import datetime
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consular.accounts.models import Role
 from consular.cases.models import Case
 from consular.cases.services import Location
 from consular.core.audit import audit_record
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.core.jurisdiction import responsible_mission
 from consular.core.models import Country, Mission
 from consular.incidents import blocking, selectors
@@ -47,6 +48,9 @@ from consular.incidents.codes import (
 )
 from consular.incidents.matching import parse_birth_date
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry, NameKey, PersonStatusChange
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WRITER_ROLES = frozenset({Role.HOTLINE_OPERATOR, Role.HQ_OFFICER, Role.MISSION_OFFICER})
 INCIDENT_ADMIN_ROLES = frozenset({Role.HQ_OFFICER})
@@ -107,37 +111,55 @@ class InquiryIn:
 
 # --- Rules --------------------------------------------------------------------------------------------------------
 
-def _denied(message: str) -> ApplicationError:
+# Messages are lazy translations, rendered in the reader's language where they are shown (console, API); the error
+# codes and the field keys are what clients rely on.
+REQUIRED = _("This field is required.")
+_NAME_REQUIRED = _("Give a name in Chinese characters, in passport spelling or in another spelling.")
+_PERSON_INVALID = _("The person has invalid fields.")
+_INCIDENT_INVALID = _("The incident has invalid fields.")
+_READ_ONLY = _("This field cannot be changed.")
+
+
+def _denied(message: StrOrPromise) -> ApplicationError:
     return ApplicationError(ErrorCode.PERMISSION_DENIED, message, status=403)
 
 
-def _invalid(field_name: str, message: str) -> ApplicationError:
+def _invalid(field_name: str, message: StrOrPromise) -> ApplicationError:
     return ApplicationError(ErrorCode.INVALID, message, fields={field_name: [message]})
 
 
-def _conflict(message: str, field_name: str | None = None) -> ApplicationError:
+def _conflict(message: StrOrPromise, field_name: str | None = None) -> ApplicationError:
     return ApplicationError(ErrorCode.CONFLICT, message, fields={field_name: [message]} if field_name else None,
                             status=409)
 
 
+def _too_long(limit: int) -> StrOrPromise:
+    return lazy_interpolate(_("At most %(limit)s characters."), limit=limit)
+
+
+def _one_of(values: list[str]) -> StrOrPromise:
+    return lazy_interpolate(_("Must be one of: %(choices)s."), choices=", ".join(values))
+
+
 def _require_admin(actor: Any) -> None:
     if getattr(actor, "role", None) not in INCIDENT_ADMIN_ROLES:
-        raise _denied("Only HQ officers open, change and close incidents.")
+        raise _denied(_("Only HQ officers open, change and close incidents."))
 
 
 def _require_on_incident(actor: Any, incident: Incident) -> None:
     """Writers on every incident, except a mission officer, who works only the incidents of the own mission."""
     if getattr(actor, "role", None) not in WRITER_ROLES:
-        raise _denied("Your role may not change incidents.")
+        raise _denied(_("Your role may not change incidents."))
     if actor.role == Role.MISSION_OFFICER and not incident.missions.filter(pk=actor.mission_id).exists():
-        raise ApplicationError(ErrorCode.NOT_FOUND, "Incident not found.", status=404)
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Incident not found."), status=404)
 
 
-def _require_open(incident: Incident, what: str) -> None:
-    """The incident as stored now (not as the caller loaded it) must be open."""
+def _require_open(incident: Incident, message: StrOrPromise) -> None:
+    """The incident as stored now (not as the caller loaded it) must be open; `message` (with %(reference)s)
+    says what a closed incident no longer takes."""
     current = Incident.objects.filter(pk=incident.pk).values_list("status", flat=True).first()
     if current != IncidentStatus.OPEN:
-        raise _conflict(f"The incident {incident.reference} is closed: no new {what}.")
+        raise _conflict(lazy_interpolate(message, reference=incident.reference))
 
 
 def _user(actor: Any) -> Any:
@@ -158,46 +180,46 @@ def _reference_next(year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
-def _missions_by_code(codes: list[str], field_name: str, fields: dict[str, list[str]]) -> list[Mission]:
+def _missions_by_code(codes: list[str], field_name: str, fields: dict[str, list[StrOrPromise]]) -> list[Mission]:
     wanted = list(dict.fromkeys(c.strip().upper() for c in codes if c and c.strip()))
     found = {m.code: m for m in Mission.objects.filter(code__in=wanted, active=True)}
     unknown = [c for c in wanted if c not in found]
     if unknown:
-        fields[field_name] = [f"unknown mission {c!r}" for c in unknown]
+        fields[field_name] = [lazy_interpolate(_("Unknown mission %(code)s."), code=c) for c in unknown]
     return [found[c] for c in wanted if c in found]
 
 
-def _validate_incident(data: IncidentIn, fields: dict[str, list[str]]) -> None:
+def _validate_incident(data: IncidentIn, fields: dict[str, list[StrOrPromise]]) -> None:
     if data.kind not in IncidentKind.values:
-        fields["kind"] = [f"must be one of {', '.join(IncidentKind.values)}"]
+        fields["kind"] = [_one_of(IncidentKind.values)]
     if not data.title.strip():
-        fields["title"] = ["required"]
+        fields["title"] = [REQUIRED]
     elif len(data.title.strip()) > 200:
-        fields["title"] = ["at most 200 characters"]
+        fields["title"] = [_too_long(200)]
     if data.started_at is None or timezone.is_naive(data.started_at):
-        fields["started_at"] = ["a date-time with a time zone is required"]
+        fields["started_at"] = [_("Give a date and time with a time zone.")]
     elif data.started_at > timezone.now() + datetime.timedelta(hours=1):
-        fields["started_at"] = ["in the future"]
+        fields["started_at"] = [_("An incident cannot start in the future.")]
 
 
 def incident_open(*, actor: Any, data: IncidentIn) -> Incident:
     """Open an incident. The lead mission is the one given, or the mission responsible for the place; the lead
     is always among the incident's missions."""
     _require_admin(actor)
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[StrOrPromise]] = {}
     _validate_incident(data, fields)
     place_mission: Mission | None = None
     try:
         place_mission = responsible_mission(data.location.country, data.location.subdivision or None)
     except ApplicationError as exc:
-        fields.update({f"location.{k}": [str(m) for m in v] for k, v in exc.fields.items()})
+        fields.update({f"location.{k}": list(v) for k, v in exc.fields.items()})
     lead = place_mission
     if data.lead_mission.strip():
         chosen = _missions_by_code([data.lead_mission], "lead_mission", fields)
         lead = chosen[0] if chosen else None
     others = _missions_by_code(data.missions, "missions", fields)
     if fields:
-        raise ApplicationError(ErrorCode.INVALID, "The incident has invalid fields.", fields=fields)
+        raise ApplicationError(ErrorCode.INVALID, _INCIDENT_INVALID, fields=fields)
     assert lead is not None
     with transaction.atomic():
         year = timezone.localdate().year
@@ -215,7 +237,8 @@ def incident_open(*, actor: Any, data: IncidentIn) -> Incident:
             except IntegrityError:  # another incident took the number meanwhile: take the next
                 continue
         else:  # pragma: no cover
-            raise ApplicationError(ErrorCode.CONFLICT, "Could not allocate a reference; retry.", status=409)
+            raise ApplicationError(ErrorCode.CONFLICT, _("Could not allocate an incident reference; please retry."),
+                                   status=409)
         incident.missions.set({lead.pk, *(m.pk for m in others)})
         audit_record(actor=actor, action="incident.open", obj=incident,
                      data={"reference": incident.reference, "kind": incident.kind, "lead_mission": lead.code,
@@ -232,9 +255,9 @@ def incident_update(*, actor: Any, incident: Incident, changes: dict[str, Any]) 
     _require_admin(actor)
     unknown = set(changes) - INCIDENT_CHANGEABLE
     if unknown:
-        raise ApplicationError(ErrorCode.INVALID, "These fields cannot be changed.",
-                               fields={k: ["read-only"] for k in sorted(unknown)})
-    fields: dict[str, list[str]] = {}
+        raise ApplicationError(ErrorCode.INVALID, _("These fields cannot be changed."),
+                               fields={k: [_READ_ONLY] for k in sorted(unknown)})
+    fields: dict[str, list[StrOrPromise]] = {}
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         data = IncidentIn(kind=changes.get("kind", incident.kind), title=changes.get("title", incident.title),
@@ -246,7 +269,7 @@ def incident_update(*, actor: Any, incident: Incident, changes: dict[str, Any]) 
             if chosen:
                 lead = chosen[0]
             elif "lead_mission" not in fields:
-                fields["lead_mission"] = ["required"]
+                fields["lead_mission"] = [REQUIRED]
         current = set(incident.missions.values_list("pk", flat=True))
         wanted = set(current)
         if "missions" in changes:
@@ -256,9 +279,10 @@ def incident_update(*, actor: Any, incident: Incident, changes: dict[str, Any]) 
         busy = set(AffectedPerson.objects.filter(incident=incident, mission_id__in=removed)
                    .values_list("mission__code", flat=True))
         if busy:
-            fields["missions"] = [f"{code} still looks after persons of this incident" for code in sorted(busy)]
+            fields["missions"] = [lazy_interpolate(_("%(mission)s still looks after persons of this incident."),
+                                                   mission=code) for code in sorted(busy)]
         if fields:
-            raise ApplicationError(ErrorCode.INVALID, "The incident has invalid fields.", fields=fields)
+            raise ApplicationError(ErrorCode.INVALID, _INCIDENT_INVALID, fields=fields)
         changed = []
         for name in ("kind", "title", "description"):
             if name in changes and getattr(incident, name) != str(changes[name]).strip():
@@ -284,7 +308,8 @@ def incident_close(*, actor: Any, incident: Incident) -> Incident:
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if incident.status == IncidentStatus.CLOSED:
-            raise _conflict(f"The incident {incident.reference} is already closed.")
+            raise _conflict(lazy_interpolate(_("The incident %(reference)s is already closed."),
+                                             reference=incident.reference))
         incident.status, incident.closed_at, incident.closed_by = IncidentStatus.CLOSED, timezone.now(), _user(actor)
         incident.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
         audit_record(actor=actor, action="incident.close", obj=incident, data={"reference": incident.reference})
@@ -297,59 +322,67 @@ def _clean_names(names: list[str]) -> list[str]:
     return list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
 
 
-def _validate_person_fields(values: dict[str, Any], fields: dict[str, list[str]]) -> None:
+def _validate_person_fields(values: dict[str, Any], fields: dict[str, list[StrOrPromise]]) -> None:
     """Field rules shared by adding and updating a person; `values` holds the fields being set."""
     limits = {"name_zh": 100, "name_latin": 150, "passport_number": 20, "phone": 40, "email": 254,
               "last_known_location": 1000}
     for name, limit in limits.items():
         if len(str(values.get(name) or "")) > limit:
-            fields[name] = [f"at most {limit} characters"]
+            fields[name] = [_too_long(limit)]
     if "other_names" in values:
         others = values["other_names"]
         if len(others) > MAX_OTHER_NAMES:
-            fields["other_names"] = [f"at most {MAX_OTHER_NAMES} names"]
+            fields["other_names"] = [lazy_interpolate(_("At most %(count)s names."), count=MAX_OTHER_NAMES)]
         elif any(len(n) > 150 or "\n" in n for n in others):
-            fields["other_names"] = ["each name on one line, at most 150 characters"]
+            fields["other_names"] = [lazy_interpolate(_("Each name on its own line, at most %(limit)s characters."),
+                                                      limit=150)]
     if "sex" in values and values["sex"] not in Sex.values:
-        fields["sex"] = [f"must be one of {', '.join(Sex.values)}"]
+        fields["sex"] = [_one_of(Sex.values)]
     born = values.get("birth_date")
     if born is not None and born > timezone.localdate():
-        fields["birth_date"] = ["in the future"]
+        fields["birth_date"] = [_("A birth date cannot be in the future.")]
     if "nationalities" in values:
         codes = [c.strip().upper() for c in values["nationalities"]]
         if len(codes) > 5 or not all(_NATIONALITY.match(c) for c in codes):
-            fields["nationalities"] = ["up to 5 ISO 3166-1 alpha-2 codes"]
+            fields["nationalities"] = [lazy_interpolate(
+                _("Give at most %(count)s country codes of two letters (ISO 3166-1, e.g. TH)."), count=5)]
         else:
             known = set(Country.objects.filter(code__in=codes).values_list("code", flat=True))
             if set(codes) - known:
-                fields["nationalities"] = [f"unknown country {c!r}" for c in codes if c not in known]
+                fields["nationalities"] = [lazy_interpolate(_("Unknown country code “%(code)s”."), code=c)
+                                           for c in codes if c not in known]
 
 
-def _validate_status(status: str, source: Source, note: str, hospital: str, fields: dict[str, list[str]]) -> None:
+def _validate_status(status: str, source: Source, note: str, hospital: str,
+                     fields: dict[str, list[StrOrPromise]]) -> None:
     if status not in PersonStatus.values:
-        fields["status"] = [f"must be one of {', '.join(PersonStatus.values)}"]
+        fields["status"] = [_one_of(PersonStatus.values)]
     if source.kind not in SourceKind.values:
-        fields["source.kind"] = [f"must be one of {', '.join(SourceKind.values)}"]
+        fields["source.kind"] = [_one_of(SourceKind.values)]
     elif source.kind in SOURCES_NEEDING_REF and not source.ref.strip():
-        fields["source.ref"] = [f"say which {source.kind} record (e.g. the import and line, the call id)"]
+        fields["source.ref"] = [lazy_interpolate(
+            _("Say which record this comes from (%(source)s): the list and line, the call, the inquiry."),
+            source=SourceKind(source.kind).label)]
     if len(source.ref) > 200:
-        fields["source.ref"] = ["at most 200 characters"]
+        fields["source.ref"] = [_too_long(200)]
     if status == PersonStatus.HOSPITALISED and not hospital.strip():
-        fields["hospital"] = ["required for a hospitalised person"]
+        fields["hospital"] = [_("Required for a hospitalised person.")]
     elif hospital.strip() and status != PersonStatus.HOSPITALISED:
-        fields["hospital"] = ["only for a hospitalised person"]
+        fields["hospital"] = [_("Only for a hospitalised person.")]
     if len(hospital) > 500:
-        fields["hospital"] = ["at most 500 characters"]
+        fields["hospital"] = [_too_long(500)]
     if len(note) > 5000:
-        fields["note"] = ["at most 5000 characters"]
+        fields["note"] = [_too_long(5000)]
 
 
-def _person_mission(incident: Incident, code: str, case: Case | None, fields: dict[str, list[str]]) -> Mission:
+def _person_mission(incident: Incident, code: str, case: Case | None,
+                    fields: dict[str, list[StrOrPromise]]) -> Mission:
     missions = {m.code: m for m in incident.missions.all()}
     if code.strip():
         found = missions.get(code.strip().upper())
         if found is None:
-            fields["mission"] = [f"not one of this incident's missions ({', '.join(sorted(missions))})"]
+            fields["mission"] = [lazy_interpolate(_("Not one of this incident's missions (%(missions)s)."),
+                                                  missions=", ".join(sorted(missions)))]
             return incident.lead_mission
         return found
     if case is not None and case.mission.code in missions:
@@ -359,17 +392,17 @@ def _person_mission(incident: Incident, code: str, case: Case | None, fields: di
 
 def _write_name_keys(person: AffectedPerson) -> None:
     blocking.name_keys_write(owner_type=NameKeyOwner.AFFECTED_PERSON, owner_id=person.pk, names=person.names(),
-                             birth_date=person.birth_date)
+                             birth_date=person.birth_date, scope=person.incident_id)
 
 
 def person_add(*, actor: Any, incident: Incident, data: PersonIn) -> AffectedPerson:
     """Add a person to the registry with a first status and its source (by default: this officer)."""
     _require_on_incident(actor, incident)
-    _require_open(incident, "persons")
+    _require_open(incident, _("The incident %(reference)s is closed: no new persons are added."))
     others = _clean_names(data.other_names)
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[StrOrPromise]] = {}
     if not (data.name_zh.strip() or data.name_latin.strip() or others):
-        fields["name_zh"] = ["a name in characters, in passport spelling or another spelling is required"]
+        fields["name_zh"] = [_NAME_REQUIRED]
     _validate_person_fields({
         "name_zh": data.name_zh, "name_latin": data.name_latin, "other_names": others, "sex": data.sex,
         "birth_date": data.birth_date, "passport_number": data.passport_number, "nationalities": data.nationalities,
@@ -378,7 +411,7 @@ def person_add(*, actor: Any, incident: Incident, data: PersonIn) -> AffectedPer
     _validate_status(data.status, data.source, data.note, data.hospital, fields)
     mission = _person_mission(incident, data.mission, data.case, fields)
     if fields:
-        raise ApplicationError(ErrorCode.INVALID, "The person has invalid fields.", fields=fields)
+        raise ApplicationError(ErrorCode.INVALID, _PERSON_INVALID, fields=fields)
     with transaction.atomic():
         person = AffectedPerson.objects.create(
             incident=incident, name_zh=data.name_zh.strip(), name_latin=data.name_latin.strip(),
@@ -412,8 +445,8 @@ def person_update(*, actor: Any, person: AffectedPerson, changes: dict[str, Any]
     rewrite the person's blocking keys."""
     unknown = set(changes) - PERSON_CHANGEABLE
     if unknown:
-        raise ApplicationError(ErrorCode.INVALID, "These fields cannot be changed here.",
-                               fields={k: ["read-only"] for k in sorted(unknown)})
+        raise ApplicationError(ErrorCode.INVALID, _("These fields cannot be changed here."),
+                               fields={k: [_READ_ONLY] for k in sorted(unknown)})
     with transaction.atomic():
         person = _lock_person(person)
         _require_on_incident(actor, person.incident)
@@ -425,17 +458,17 @@ def person_update(*, actor: Any, person: AffectedPerson, changes: dict[str, Any]
             values["other_names"] = _clean_names(list(values["other_names"] or []))
         if "nationalities" in values:
             values["nationalities"] = list(dict.fromkeys(c.strip().upper() for c in values["nationalities"] or []))
-        fields: dict[str, list[str]] = {}
+        fields: dict[str, list[StrOrPromise]] = {}
         _validate_person_fields(values, fields)
         names_after = [values.get("name_zh", person.name_zh), values.get("name_latin", person.name_latin),
                        *values.get("other_names", person.other_names.splitlines())]
         if not any(n.strip() for n in names_after):
-            fields["name_zh"] = ["a name in characters, in passport spelling or another spelling is required"]
+            fields["name_zh"] = [_NAME_REQUIRED]
         if "mission" in values:
             values["mission"] = _person_mission(person.incident, str(values["mission"] or ""),
                                                 values.get("case", person.case), fields)
         if fields:
-            raise ApplicationError(ErrorCode.INVALID, "The person has invalid fields.", fields=fields)
+            raise ApplicationError(ErrorCode.INVALID, _PERSON_INVALID, fields=fields)
         if "other_names" in values:
             values["other_names"] = "\n".join(values["other_names"])
         if "nationalities" in values:
@@ -480,16 +513,16 @@ def person_set_status(*, actor: Any, person: AffectedPerson, status: str, source
     `deceased` needs a note; entering it resets the next-of-kin record, so the death stays hidden from the public
     and inquirers until an officer records that the next of kin was told."""
     source = Source(kind=source_kind, ref=source_ref or "")
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[StrOrPromise]] = {}
     _validate_status(status, source, note, hospital, fields)
     if fields:
-        raise ApplicationError(ErrorCode.INVALID, "The status change has invalid fields.", fields=fields)
+        raise ApplicationError(ErrorCode.INVALID, _("The status change has invalid fields."), fields=fields)
     with transaction.atomic():
         person = _lock_person(person)
         _require_on_incident(actor, person.incident)
         previous, previous_hospital = person.status, person.hospital
         if previous == PersonStatus.DECEASED and status != PersonStatus.DECEASED and not note.strip():
-            raise _invalid("note", "say why a death is corrected")
+            raise _invalid("note", _("Say why a death is corrected."))
         now = timezone.now()
         changed = ["status", "hospital", "updated_at"]
         person.status, person.hospital = status, hospital.strip()
@@ -537,14 +570,16 @@ def person_patch(*, actor: Any, person: AffectedPerson, changes: dict[str, Any],
 def next_of_kin_informed(*, actor: Any, person: AffectedPerson, note: str = "") -> AffectedPerson:
     """Record that the next of kin was told of the death: from now on the public and inquirers see `deceased`."""
     if len(note) > 5000:
-        raise _invalid("note", "at most 5000 characters")
+        raise _invalid("note", _too_long(5000))
     with transaction.atomic():
         person = _lock_person(person)
         _require_on_incident(actor, person.incident)
         if person.status != PersonStatus.DECEASED:
-            raise _conflict(f"The person's status is {person.status}, not deceased.", "status")
+            raise _conflict(lazy_interpolate(_("The person's status is “%(status)s”, not “%(deceased)s”."),
+                                             status=PersonStatus(person.status).label,
+                                             deceased=PersonStatus.DECEASED.label), "status")
         if person.next_of_kin_informed_at is not None:
-            raise _conflict("The next of kin's notification is already recorded.", "next_of_kin_informed_at")
+            raise _conflict(_("That the next of kin was told is already recorded."), "next_of_kin_informed_at")
         person.next_of_kin_informed_at, person.next_of_kin_informed_by = timezone.now(), _user(actor)
         person.next_of_kin_note = note.strip()
         person.save(update_fields=["next_of_kin_informed_at", "next_of_kin_informed_by", "next_of_kin_note",
@@ -564,8 +599,8 @@ def person_name_keys_rehash() -> int:
     last: uuid.UUID | None = None
     while True:
         with transaction.atomic():
-            people = AffectedPerson.objects.order_by("pk").only("id", "name_zh", "name_latin", "other_names",
-                                                                 "birth_date")
+            people = AffectedPerson.objects.order_by("pk").only("id", "incident_id", "name_zh", "name_latin",
+                                                                 "other_names", "birth_date")
             if last is not None:
                 people = people.filter(pk__gt=last)
             batch = list(people.select_for_update()[:500])
@@ -573,8 +608,9 @@ def person_name_keys_rehash() -> int:
                 return written
             NameKey.objects.filter(owner_type=NameKeyOwner.AFFECTED_PERSON,
                                    owner_id__in=[p.pk for p in batch]).delete()
-            rows = [NameKey(key_hash=blocking.key_hash(k), owner_type=NameKeyOwner.AFFECTED_PERSON, owner_id=p.pk)
-                    for p in batch for k in sorted(blocking.owner_keys(p.names(), p.birth_date))]
+            rows = [row for p in batch for row in blocking.key_rows(
+                owner_type=NameKeyOwner.AFFECTED_PERSON, owner_id=p.pk, names=p.names(), birth_date=p.birth_date,
+                scope=p.incident_id)]
             NameKey.objects.bulk_create(rows)
             written += len(rows)
             last = batch[-1].pk
@@ -582,29 +618,34 @@ def person_name_keys_rehash() -> int:
 
 # --- Inquiries and call-backs -------------------------------------------------------------------------------------
 
-def _validate_inquiry(data: InquiryIn) -> dict[str, list[str]]:
-    fields: dict[str, list[str]] = {}
+# Shared with the API's and the console's own checks of an inquiry, so each says the same.
+BIRTH_DATE_FORMAT = _("Use YYYY-MM-DD, YYYY-MM or YYYY (a real date).")
+CONTACT_REQUIRED = _("Give a phone number or an email, so that the inquirer can be called back.")
+
+
+def _validate_inquiry(data: InquiryIn) -> dict[str, list[StrOrPromise]]:
+    fields: dict[str, list[StrOrPromise]] = {}
     if not any(c.isalpha() for c in data.subject_name):
-        fields["subject_name"] = ["the name of the person asked about is required"]
+        fields["subject_name"] = [_("Give the name of the person asked about.")]
     elif len(data.subject_name) > 200:
-        fields["subject_name"] = ["at most 200 characters"]
+        fields["subject_name"] = [_too_long(200)]
     try:
         born = parse_birth_date(data.subject_birth_date.strip() or None)
     except ValueError:
-        fields["subject_birth_date"] = ["use YYYY-MM-DD, YYYY-MM or YYYY (a real date)"]
+        fields["subject_birth_date"] = [BIRTH_DATE_FORMAT]
     else:
         if born is not None and not 1850 <= born[0] <= timezone.localdate().year:
-            fields["subject_birth_date"] = ["not a plausible year of birth"]
+            fields["subject_birth_date"] = [_("This is not a plausible year of birth.")]
     if len(data.subject_passport_number) > 20:
-        fields["subject_passport_number"] = ["at most 20 characters"]
+        fields["subject_passport_number"] = [_too_long(20)]
     if not (data.inquirer_phone.strip() or data.inquirer_email.strip()):
-        fields["inquirer_phone"] = ["a phone number or an email is required, to call the inquirer back"]
+        fields["inquirer_phone"] = [CONTACT_REQUIRED]
     for name, limit in {"inquirer_name": 150, "inquirer_relation": 100, "inquirer_phone": 40,
                         "inquirer_email": 254, "message": 5000, "language": 16}.items():
         if len(getattr(data, name)) > limit:
-            fields[name] = [f"at most {limit} characters"]
+            fields[name] = [_too_long(limit)]
     if data.channel not in InquiryChannel.values:
-        fields["channel"] = [f"must be one of {', '.join(InquiryChannel.values)}"]
+        fields["channel"] = [_one_of(InquiryChannel.values)]
     return fields
 
 
@@ -617,13 +658,13 @@ def inquiry_submit(*, actor: Any, incident: Incident, data: InquiryIn,
     public = actor is None or not getattr(actor, "is_authenticated", False) or actor.role == Role.CITIZEN
     if public:
         if data.channel != InquiryChannel.WEB:
-            raise _denied("Only officers record inquiries taken by phone, email or in person.")
+            raise _denied(_("Only officers record inquiries taken by phone, email or in person."))
     else:
         _require_on_incident(actor, incident)
-    _require_open(incident, "inquiries")
+    _require_open(incident, _("The incident %(reference)s is closed: no new inquiries are taken."))
     fields = _validate_inquiry(data)
     if fields:
-        raise ApplicationError(ErrorCode.INVALID, "The inquiry has invalid fields.", fields=fields)
+        raise ApplicationError(ErrorCode.INVALID, _("The inquiry has invalid fields."), fields=fields)
     with transaction.atomic():
         inquiry = Inquiry.objects.create(
             incident=incident, inquirer_name=data.inquirer_name.strip(),
@@ -646,13 +687,13 @@ def inquiry_attach(*, actor: Any, inquiry: Inquiry, person: AffectedPerson) -> I
     """Attach the inquiry to the person it is about (many inquiries may attach to one person). The inquirer is
     then owed a call-back whenever that person's status changes."""
     if person.incident_id != inquiry.incident_id:
-        raise _invalid("person", "not a person of this incident")
+        raise _invalid("person", _("Not a person of this incident."))
     with transaction.atomic():
         person = _lock_person(person)
         inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("incident").get(pk=inquiry.pk)
         _require_on_incident(actor, inquiry.incident)
         if inquiry.state == InquiryState.CLOSED:
-            raise _conflict("The inquiry is closed.", "person")
+            raise _conflict(_("The inquiry is closed."), "person")
         if inquiry.person_id == person.pk:
             return inquiry
         previous = inquiry.person_id
@@ -673,12 +714,12 @@ def inquiry_attach(*, actor: Any, inquiry: Inquiry, person: AffectedPerson) -> I
 def inquiry_close(*, actor: Any, inquiry: Inquiry, note: str = "") -> Inquiry:
     """Close an inquiry (the inquirer needs nothing more); its pending call-backs are closed with the note."""
     if len(note) > 5000:
-        raise _invalid("note", "at most 5000 characters")
+        raise _invalid("note", _too_long(5000))
     with transaction.atomic():
         inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("incident").get(pk=inquiry.pk)
         _require_on_incident(actor, inquiry.incident)
         if inquiry.state == InquiryState.CLOSED:
-            raise _conflict("The inquiry is already closed.")
+            raise _conflict(_("The inquiry is already closed."))
         now = timezone.now()
         inquiry.state, inquiry.closed_at = InquiryState.CLOSED, now
         inquiry.save(update_fields=["state", "closed_at", "updated_at"])
@@ -694,14 +735,14 @@ def inquiry_close(*, actor: Any, inquiry: Inquiry, note: str = "") -> Inquiry:
 def callback_done(*, actor: Any, callback: CallBack, note: str = "") -> CallBack:
     """The inquirer was called back. When no other call-back of the inquiry is pending, it is answered."""
     if len(note) > 5000:
-        raise _invalid("note", "at most 5000 characters")
+        raise _invalid("note", _too_long(5000))
     with transaction.atomic():
         _lock_person(callback.person)  # a status change being recorded now owes its own call-back
         inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("incident").get(pk=callback.inquiry_id)
         _require_on_incident(actor, inquiry.incident)
         callback = CallBack.objects.select_for_update().get(pk=callback.pk)
         if callback.done_at is not None:
-            raise _conflict("This call-back is already done.")
+            raise _conflict(_("This call-back is already done."))
         callback.done_at, callback.done_by, callback.note = timezone.now(), _user(actor), note.strip()
         callback.save(update_fields=["done_at", "done_by", "note", "updated_at"])
         if inquiry.state == InquiryState.MATCHED and not inquiry.callbacks.filter(done_at__isnull=True).exists():

@@ -43,8 +43,11 @@ MANIFEST = (
 
 
 @pytest.fixture
-def client_as(client: Client, roles: dict[str, User]) -> Callable[[str], Client]:
+def client_as(roles: dict[str, User]) -> Callable[[str], Client]:
+    """A fresh client signed in as the role (none for `anonymous`)."""
+
     def as_role(role: str) -> Client:
+        client = Client()
         if role != "anonymous":
             client.force_login(roles[role])
         return client
@@ -158,25 +161,26 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("page", "allowed"), PAGES)
 def test_incident_pages_by_role(client_as: Callable[[str], Client], incident: Incident, wang: AffectedPerson,
-                                review: MatchReview, callback: CallBack, role: str, page: str,
-                                allowed: set[str]) -> None:
+                                review: MatchReview, callback: CallBack, page: str, allowed: set[str]) -> None:
+    """Every role on the page (one world per page: the roles only read)."""
     path = f"/console/incidents/{incident.pk}/" + page.format(
         person=wang.pk, inquiry=callback.inquiry_id, **{"import": review.import_row.list_import_id})
-    response = client_as(role).get(path)
-    assert response.status_code == expected(role, allowed)
-    if role == "anonymous":
-        assert response["Location"].startswith("/login/?next=")
-    if response.status_code == 200 and "export" not in page:
-        body = main(body_of(response))
-        assert "no-store" in response["Cache-Control"]
-        # Read-only roles see no action: no POST form at all.
-        if role not in WORKERS:
-            assert 'method="post"' not in body
-        elif page in {"persons/{person}/", "persons/new/", "imports/", "reviews/", "inquiries/new/", "callbacks/"}:
-            assert 'method="post"' in body
+    for role in ROLES:
+        response = client_as(role).get(path)
+        assert response.status_code == expected(role, allowed), role
+        if role == "anonymous":
+            assert response["Location"].startswith("/login/?next="), role
+        if response.status_code == 200 and "export" not in page:
+            body = main(body_of(response))
+            assert "no-store" in response["Cache-Control"], role
+            # Read-only roles see no action: no POST form at all.
+            if role not in WORKERS:
+                assert 'method="post"' not in body, role
+            elif page in {"persons/{person}/", "persons/new/", "imports/", "reviews/", "inquiries/new/",
+                          "callbacks/"}:
+                assert 'method="post"' in body, role
 
 
 def test_unknown_ids_are_404(client_as: Callable[[str], Client], incident: Incident) -> None:
@@ -202,35 +206,37 @@ WORKER_ANSWER = {"persons/{person}/status/": 400, "persons/{person}/next-of-kin/
                  "imports/confirm/": 302}
 
 
-@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", ACTIONS)
 def test_actions_by_role(client_as: Callable[[str], Client], incident: Incident, wang: AffectedPerson,
-                         review: MatchReview, callback: CallBack, role: str, action: str) -> None:
-    """POST only; read-only roles 403, the officer of a mission not concerned 404; nothing changes for them."""
+                         review: MatchReview, callback: CallBack, action: str) -> None:
+    """POST only; read-only roles 403, the officer of a mission not concerned 404; nothing changes for any
+    role (each posts an empty or invalid form), so all roles run against one world."""
     path = f"/console/incidents/{incident.pk}/" + action.format(person=wang.pk, inquiry=callback.inquiry_id,
                                                                 review=review.pk, callback=callback.pk)
-    before = (AffectedPerson.objects.count(), PersonStatusChange.objects.count(), Inquiry.objects.count(),
-              ListImport.objects.count(), MatchReview.objects.filter(state="pending").count(),
-              CallBack.objects.filter(done_at__isnull=True).count())
-    client = client_as(role)
+
+    def counts() -> tuple[int, ...]:
+        return (AffectedPerson.objects.count(), PersonStatusChange.objects.count(), Inquiry.objects.count(),
+                ListImport.objects.count(), MatchReview.objects.filter(state="pending").count(),
+                CallBack.objects.filter(done_at__isnull=True).count())
+
+    before = counts()
     data = {"note": "x" * 5001} if action.startswith(("reviews", "callbacks")) else {}
-    response = client.post(path, data)
-    if role == "anonymous":
-        assert response.status_code == 302
-    elif role in READ_ONLY:
-        assert response.status_code == 403
-    elif role in HIDDEN:
-        assert response.status_code == 404
-    else:
-        assert response.status_code == WORKER_ANSWER.get(action, 400)
-        if response.status_code in {400, 409}:
-            assert "error-summary" in body_of(response)
-    after = (AffectedPerson.objects.count(), PersonStatusChange.objects.count(), Inquiry.objects.count(),
-             ListImport.objects.count(), MatchReview.objects.filter(state="pending").count(),
-             CallBack.objects.filter(done_at__isnull=True).count())
-    assert after == before
-    if role in WORKERS - HIDDEN and action not in {"persons/new/", "inquiries/new/", "imports/"}:
-        assert client.get(path).status_code == 405
+    for role in ROLES:
+        client = client_as(role)
+        response = client.post(path, data)
+        if role == "anonymous":
+            assert response.status_code == 302
+        elif role in READ_ONLY:
+            assert response.status_code == 403, role
+        elif role in HIDDEN:
+            assert response.status_code == 404, role
+        else:
+            assert response.status_code == WORKER_ANSWER.get(action, 400), role
+            if response.status_code in {400, 409}:
+                assert "error-summary" in body_of(response), role
+        assert counts() == before, role
+        if role in WORKERS - HIDDEN and action not in {"persons/new/", "inquiries/new/", "imports/"}:
+            assert client.get(path).status_code == 405, role
 
 
 def test_nav_has_incidents_for_staff(client_as: Callable[[str], Client], incident: Incident) -> None:

@@ -98,14 +98,17 @@ def test_retrieval_reads_only_the_candidate_rows(wang, operator, incident, djang
     assert total == 81
     ids = selectors.candidate_ids(incident=incident, name="WANG<<JIANGUO", birth_date="1961-03-02")
     assert ids == [wang.pk]
-    with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(3):
+    with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(5):
         found = selectors.candidates(incident=incident, name="WANG<<JIANGUO", birth_date="1961-03-02",
                                      passport_number="E12345678")
     assert _ids(found) == [wang.pk]
+    assert found[0].person.phone == wang.phone  # the kept person is loaded whole
     person_selects = [q["sql"] for q in captured.captured_queries
                       if re.search(r'FROM "incidents_affectedperson"', q["sql"]) and '"name_zh"' in q["sql"]]
-    assert len(person_selects) == 1  # one load of the candidate rows, by primary key
-    assert re.search(r'"incidents_affectedperson"\."id" IN \(', person_selects[0])
+    # the candidate rows by primary key with the scored fields only, then the kept ones whole
+    assert len(person_selects) == 2
+    assert all(re.search(r'"incidents_affectedperson"\."id" IN \(', sql) for sql in person_selects)
+    assert '"phone"' not in person_selects[0] and '"phone"' in person_selects[1]
 
 
 def test_a_common_name_loads_its_bucket_not_the_registry(operator, incident):
@@ -130,16 +133,22 @@ def test_the_index_is_generic_and_the_narrow_tier_keeps_recall(db):
     the year buckets of Y-1..Y+1 and only the undated owners of the name buckets."""
     owner = NameKeyOwner.REGISTRANT
     dated, near, far, undated = (uuid.uuid4() for _ in range(4))
-    blocking.name_keys_write(owner_type=owner, owner_id=dated, names=["ZHANG WEI"], birth_date="1990-05-01")
-    blocking.name_keys_write(owner_type=owner, owner_id=near, names=["张伟"], birth_date="1991-12-31")
-    blocking.name_keys_write(owner_type=owner, owner_id=far, names=["ZHANG WEI"], birth_date="1970-01-01")
-    blocking.name_keys_write(owner_type=owner, owner_id=undated, names=["Wei Zhang"], birth_date=None)
+    blocking.name_keys_write(owner_type=owner, owner_id=dated, names=["ZHANG WEI"], birth_date="1990-05-01",
+                             scope=None)
+    blocking.name_keys_write(owner_type=owner, owner_id=near, names=["张伟"], birth_date="1991-12-31", scope=None)
+    blocking.name_keys_write(owner_type=owner, owner_id=far, names=["ZHANG WEI"], birth_date="1970-01-01",
+                             scope=None)
+    blocking.name_keys_write(owner_type=owner, owner_id=undated, names=["Wei Zhang"], birth_date=None, scope=None)
+    elsewhere = uuid.uuid4()
+    blocking.name_keys_write(owner_type=owner, owner_id=uuid.uuid4(), names=["ZHANG WEI"], birth_date="1990-05-01",
+                             scope=elsewhere)
     narrow = blocking.query_keys("张伟", "1990", narrow=True)
-    assert set(blocking.owners_by_keys(owner_type=owner, keys=narrow)) == {dated, near, undated}
+    assert set(blocking.owners_by_keys(owner_type=owner, keys=narrow, scope=None)) == {dated, near, undated}
     wide = blocking.query_keys("张伟", "1990")
-    assert set(blocking.owners_by_keys(owner_type=owner, keys=wide)) == {dated, near, far, undated}
-    assert blocking.owners_by_keys(owner_type=NameKeyOwner.AFFECTED_PERSON, keys=wide) == []
-    assert set(blocking.owners_by_keys(owner_type=owner, keys=blocking.query_keys("ZHANG<<WEI"))) == {
+    assert set(blocking.owners_by_keys(owner_type=owner, keys=wide, scope=None)) == {dated, near, far, undated}
+    assert blocking.owners_by_keys(owner_type=NameKeyOwner.AFFECTED_PERSON, keys=wide, scope=None) == []
+    assert len(blocking.owners_by_keys(owner_type=owner, keys=wide, scope=elsewhere)) == 1
+    assert set(blocking.owners_by_keys(owner_type=owner, keys=blocking.query_keys("ZHANG<<WEI"), scope=None)) == {
         dated, near, far, undated}
     with pytest.raises(ValueError):
         blocking.query_keys("张伟", "1990-02-30")

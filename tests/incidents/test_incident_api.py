@@ -77,8 +77,11 @@ def test_person_shape_history_and_audited_reads(api, roles, world):
     body = changed.json()
     assert (body["status"], body["hospital"], body["mission"]) == ("hospitalised", "Mahosot Hospital", "TH-CNX")
     assert body["last_known_location"] == "Mahosot Hospital, ward 3"
-    bad_case = officer.patch(url, {"case": "00000000-0000-0000-0000-000000000000"}, format="json")
-    assert bad_case.status_code == 400 and bad_case.json()["error"]["fields"] == {"case": ["no such case"]}
+    bad_case = officer.patch(url, {"case": "00000000-0000-0000-0000-000000000000"}, format="json",
+                             HTTP_ACCEPT_LANGUAGE="en")
+    assert bad_case.status_code == 400
+    assert bad_case.json()["error"] == {"code": "invalid", "message": "Unknown case.",
+                                        "fields": {"case": ["Unknown case."]}}
 
 
 def test_person_list_filters_paginates_and_records_each_read(api, roles, world):

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consular.cases.services import Location
 from consular.core.errors import ApplicationError
@@ -259,7 +259,9 @@ def test_update_rewrites_the_name_keys_and_keeps_the_status(roles, incident):
     assert person.status == "unaccounted" and PersonStatusChange.objects.filter(person=person).count() == 1
     with pytest.raises(ApplicationError) as raised:
         person_update(actor=operator, person=person, changes={"status": "safe"})
-    assert raised.value.fields == {"status": ["read-only"]}
+    assert raised.value.code == "invalid" and set(raised.value.fields) == {"status"}
+    with translation.override("en"):
+        assert raised.value.field_texts() == {"status": ["This field cannot be changed."]}
     with pytest.raises(ApplicationError) as raised:
         person_update(actor=operator, person=person, changes={"name_latin": "", "mission": "US-NYC"})
     assert {"name_zh", "mission"} <= set(raised.value.fields)

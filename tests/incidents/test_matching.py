@@ -212,6 +212,22 @@ PAIRS: list[tuple[str, str, bool, str]] = [
     ("王建国", "王建國", MATCH, "traditional vs simplified"),
     ("欧阳娜娜", "歐陽娜娜", MATCH, "traditional vs simplified compound surname"),
     ("王建国", "王建国", MATCH, "identical"),
+    ("劉德華", "刘德华", MATCH, "traditional vs simplified, every character"),
+    ("張學友", "张学友", MATCH, "traditional vs simplified"),
+    ("黃家駒", "黄家驹", MATCH, "traditional vs simplified"),
+    ("鄧麗君", "邓丽君", MATCH, "traditional vs simplified"),
+    ("謝霆鋒", "谢霆锋", MATCH, "traditional vs simplified"),
+    ("周潤發", "周润发", MATCH, "traditional vs simplified, 發/发"),
+    ("衞蘭", "卫兰", MATCH, "Hong Kong variant 衞 of 衛, simplified 卫"),
+    ("林峯", "林峰", MATCH, "variant form 峯/峰"),
+    ("李羣", "李群", MATCH, "variant form 羣/群"),
+    ("林峯", "林峯", MATCH, "identical variant form"),
+    ("衛蘭", "衞蘭", MATCH, "variant forms 衛/衞, both traditional"),
+    # --- traditional characters against Latin spellings (the reading decides, as for simplified) ---------------
+    ("劉德華", "LAU TAK WAH", MATCH, "traditional characters, Cantonese"),
+    ("張惠妹", "CHANG HUI-MEI", MATCH, "traditional characters, Wade–Giles"),
+    ("陳大文", "CHEN DAWEN", MATCH, "traditional characters, pinyin"),
+    ("林峯", "LIN FENG", MATCH, "variant form, pinyin"),
     # --- names without a Han surname ---------------------------------------------------------------------------
     ("买买提·艾力", "MAIMAITI AILI", MATCH, "Uyghur name in characters"),
     ("阿依古丽", "AYIGULI", MATCH, "Uyghur name, one token"),
@@ -320,6 +336,18 @@ PAIRS: list[tuple[str, str, bool, str]] = [
     ("李小龙", "李小明", DIFFERENT, "characters, one differs"),
     ("陈大文", "陈小文", DIFFERENT, "characters, one differs"),
     ("张伟", "张伟民", DIFFERENT, "characters, extra syllable"),
+    # --- characters vs characters, same reading: a review at most, never a match --------------------------
+    ("汪建国", "王建国", DIFFERENT, "characters, surname 汪/王 same reading"),
+    ("张伟", "章伟", DIFFERENT, "characters, surname 张/章 same reading"),
+    ("李娜", "李纳", DIFFERENT, "characters, given 娜/纳 same reading"),
+    ("王建国", "王健国", DIFFERENT, "characters, given 建/健 same reading"),
+    ("刘洋", "刘阳", DIFFERENT, "characters, given 洋/阳 same reading"),
+    ("陈静", "陈晶", DIFFERENT, "characters, given 静/晶 same reading"),
+    ("黄晓明", "黄小明", DIFFERENT, "characters, given 晓/小 same reading"),
+    ("徐静蕾", "许静蕾", DIFFERENT, "characters, surname 徐/许 same reading"),
+    ("陳大文", "陈大雯", DIFFERENT, "traditional vs simplified, and given 文/雯 same reading"),
+    ("王建國", "汪建国", DIFFERENT, "traditional vs simplified, and surname 汪/王 same reading"),
+    ("周潤發", "周潤髮", DIFFERENT, "髮 and 發 both simplify to 发 but are two characters"),
 ]
 
 PRECISION_BAR = 0.97

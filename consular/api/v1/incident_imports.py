@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -20,7 +21,7 @@ from consular.api.errors import error_body
 from consular.api.permissions import IsStaff
 from consular.api.v1.cases import AuditedList
 from consular.core.audit import audit_read, audit_read_many
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.incidents import import_selectors, imports, selectors
 from consular.incidents.codes import PersonStatus
 from consular.incidents.import_models import (
@@ -67,7 +68,7 @@ class ImportInSerializer(serializers.Serializer):
     def validate_file(self, value: Any) -> Any:
         if value.size > imports.MAX_BYTES:
             raise serializers.ValidationError(
-                f"The file is larger than {imports.MAX_BYTES // (1024 * 1024)} MB.")
+                lazy_interpolate(_("The file is larger than %(mb)s MB."), mb=imports.MAX_BYTES // (1024 * 1024)))
         return value
 
     def validate_mapping(self, value: str) -> dict[str, str] | None:
@@ -76,12 +77,12 @@ class ImportInSerializer(serializers.Serializer):
         try:
             mapping = json.loads(value)
         except ValueError as exc:
-            raise serializers.ValidationError("Not JSON: give an object of field → column header.") from exc
+            raise serializers.ValidationError(_("Not JSON: give an object of field → column header.")) from exc
         if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                     for k, v in mapping.items()):
-            raise serializers.ValidationError("Give a JSON object of field → column header (strings).")
+            raise serializers.ValidationError(_("Give a JSON object of field → column header (strings)."))
         if len(mapping) > len(FIELDS):
-            raise serializers.ValidationError(f"At most {len(FIELDS)} fields.")
+            raise serializers.ValidationError(lazy_interpolate(_("At most %(count)s fields."), count=len(FIELDS)))
         return mapping
 
 
@@ -371,8 +372,8 @@ class ReviewConfirm(APIView):
             person = selectors.person_get(actor=request.user, incident=incident,
                                           person_id=data.validated_data["person"])
             if person is None:
-                raise ApplicationError(ErrorCode.INVALID, "Unknown person.",
-                                       fields={"person": ["no such person in this incident"]})
+                raise ApplicationError(ErrorCode.INVALID, _("Unknown person."),
+                                       fields={"person": [_("No such person in this incident.")]})
         review = imports.review_confirm(actor=request.user, review=review, note=data.validated_data["note"],
                                         person=person)
         return _review_detail(request, incident, review)

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consular.api.permissions import IsStaff
-from consular.core.errors import ApplicationError, ErrorCode
+from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.incidents import exports, pfif_sync, selectors
 from consular.incidents.codes import PersonStatus
 from consular.incidents.models import Incident
@@ -122,7 +122,8 @@ def _attachment(incident: Incident, suffix: str) -> str:
 def _too_large() -> ApplicationError:
     limit = pfif_sync.MAX_IMPORT_BYTES // (1024 * 1024)
     return ApplicationError(
-        ErrorCode.INVALID, _("The PFIF document is too large."), fields={"file": [f"at most {limit} MB"]}
+        ErrorCode.INVALID, _("The PFIF document is too large."),
+        fields={"file": [lazy_interpolate(_("At most %(limit)s MB."), limit=limit)]},
     )
 
 
@@ -167,7 +168,7 @@ class IncidentPfif(APIView):
         else:
             upload = request.FILES.get("file")
             if upload is None:
-                hint = "send the XML as the request body (Content-Type: application/xml) or as the field `file`"
+                hint = _("Send the XML as the request body (Content-Type: application/xml) or as the field “file”.")
                 raise ApplicationError(ErrorCode.INVALID, _("Send the PFIF document."), fields={"file": [hint]})
             if upload.size is not None and upload.size > pfif_sync.MAX_IMPORT_BYTES:
                 raise _too_large()
@@ -175,7 +176,8 @@ class IncidentPfif(APIView):
         if len(body) > pfif_sync.MAX_IMPORT_BYTES:
             raise _too_large()
         if not body.strip():
-            raise ApplicationError(ErrorCode.INVALID, _("The PFIF document is empty."), fields={"file": ["empty"]})
+            empty = _("The PFIF document is empty.")
+            raise ApplicationError(ErrorCode.INVALID, empty, fields={"file": [empty]})
         summary = pfif_sync.incident_pfif_import(actor=request.user, incident=incident, data=body)
         return Response(PfifImportSummarySerializer(summary.as_dict()).data)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,7 +24,14 @@ from consular.incidents.codes import (
 from consular.incidents.matching import parse_birth_date
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry, PersonStatusChange
 from consular.incidents.selectors import Candidate, public_status, public_status_text
-from consular.incidents.services import IncidentIn, InquiryIn, PersonIn, Source
+from consular.incidents.services import (
+    BIRTH_DATE_FORMAT,
+    CONTACT_REQUIRED,
+    IncidentIn,
+    InquiryIn,
+    PersonIn,
+    Source,
+)
 
 PASSPORT = r"^[A-Za-z0-9 -]{0,20}$"
 PHONE = r"^[+\d][\d\s()-]{4,30}$"
@@ -188,11 +196,11 @@ class PersonPatchSerializer(PersonFieldsSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "status" in attrs and "source" not in attrs:
-            raise serializers.ValidationError({"source": ["required with a status change"]})
+            raise serializers.ValidationError({"source": [_("Required with a status change.")]})
         if "status" not in attrs:
             extra = [k for k in ("source", "hospital", "note") if k in attrs]
             if extra:
-                raise serializers.ValidationError({k: ["only with a status change"] for k in extra})
+                raise serializers.ValidationError({k: [_("Only with a status change.")] for k in extra})
         return attrs
 
 
@@ -291,20 +299,19 @@ class InquiryInSerializer(serializers.Serializer):
 
     def validate_subject_name(self, value: str) -> str:
         if not any(c.isalpha() for c in value):
-            raise serializers.ValidationError("a name needs letters or characters")
+            raise serializers.ValidationError(_("A name needs letters or Chinese characters."))
         return value
 
     def validate_subject_birth_date(self, value: str) -> str:
         try:
             parse_birth_date(value or None)
         except ValueError as exc:
-            raise serializers.ValidationError("use YYYY-MM-DD, YYYY-MM or YYYY (a real date)") from exc
+            raise serializers.ValidationError(BIRTH_DATE_FORMAT) from exc
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("inquirer_phone") or attrs.get("inquirer_email")):
-            raise serializers.ValidationError(
-                {"inquirer_phone": ["a phone number or an email is required, to call the inquirer back"]})
+            raise serializers.ValidationError({"inquirer_phone": [CONTACT_REQUIRED]})
         return attrs
 
     def to_inquiry_in(self) -> InquiryIn:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -53,7 +54,7 @@ def _case(request: Request, case_id: Any) -> Case | None:
         return None
     case = case_get(actor=request.user, case_id=case_id)
     if case is None:
-        raise ApplicationError(ErrorCode.INVALID, "Unknown case.", fields={"case": ["no such case"]})
+        raise ApplicationError(ErrorCode.INVALID, _("Unknown case."), fields={"case": [_("Unknown case.")]})
     return case
 
 
@@ -279,8 +280,8 @@ class InquiryAttach(APIView):
         data.is_valid(raise_exception=True)
         person = selectors.person_get(actor=request.user, incident=incident, person_id=data.validated_data["person"])
         if person is None:
-            raise ApplicationError(ErrorCode.INVALID, "Unknown person.",
-                                   fields={"person": ["no such person in this incident"]})
+            raise ApplicationError(ErrorCode.INVALID, _("Unknown person."),
+                                   fields={"person": [_("No such person in this incident.")]})
         inquiry = services.inquiry_attach(actor=request.user, inquiry=inquiry, person=person)
         return _inquiry_detail(request, incident, inquiry)
 
