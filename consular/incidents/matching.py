@@ -848,11 +848,19 @@ def _hanzi_surname(a: ParsedName, b: ParsedName) -> str:
     return ""
 
 
-def score(a: NameRecord, b: NameRecord) -> MatchResult:
-    """How likely ``b`` is the person ``a`` describes, in 0..1, with the reasons. Result id is ``b.id``."""
-    pa, pb = parse(a.name), parse(b.name)
+@dataclass(frozen=True)
+class _NameEvidence:
+    logit: float
+    reasons: tuple[str, ...]
+    characters_differ: bool
+
+
+@lru_cache(maxsize=65536)
+def _name_evidence(a_name: str, b_name: str) -> _NameEvidence:
+    """What the two names alone say (cached: a registry has many people of one name, and a query is scored
+    against all of them)."""
+    pa, pb = parse(a_name), parse(b_name)
     comparison = compare_names(pa, pb)
-    name_logit = _logit(comparison.similarity)
     reasons: list[str] = []
     if comparison.whole_typo:
         reasons.append("whole_name_typo")
@@ -869,18 +877,24 @@ def score(a: NameRecord, b: NameRecord) -> MatchResult:
     for parsed in (pa, pb):
         if parsed.form in ("mrz", "comma") and f"form:{parsed.form}" not in reasons:
             reasons.append(f"form:{parsed.form}")
+    return _NameEvidence(_logit(comparison.similarity), tuple(reasons), _characters_differ(pa, pb, comparison))
+
+
+def score(a: NameRecord, b: NameRecord) -> MatchResult:
+    """How likely ``b`` is the person ``a`` describes, in 0..1, with the reasons. Result id is ``b.id``."""
+    names = _name_evidence(a.name, b.name)
     birth_weight, birth_reasons = _birth_evidence(parse_birth_date(a.birth_date), parse_birth_date(b.birth_date))
     passport_weight, passport_reasons = _passport_evidence(a.passport_number, b.passport_number)
-    total = name_logit + birth_weight + passport_weight
+    total = names.logit + birth_weight + passport_weight
     name_scale = total_scale = 1.0
-    if _characters_differ(pa, pb, comparison):
+    if names.characters_differ:
         name_scale = DIFFERENT_CHARACTERS_CAP
         total_scale = 1.0 if "passport_match" in passport_reasons else DIFFERENT_CHARACTERS_CAP
     return MatchResult(
         id=b.id,
         score=round(_sigmoid(total) * total_scale, 4),
-        reasons=[*reasons, *birth_reasons, *passport_reasons],
-        name_score=round(_sigmoid(name_logit) * name_scale, 4),
+        reasons=[*names.reasons, *birth_reasons, *passport_reasons],
+        name_score=round(_sigmoid(names.logit) * name_scale, 4),
     )
 
 
