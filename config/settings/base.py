@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "consular.notify",
     "consular.cases",
     "consular.incidents",
+    "consular.travel",
     "consular.stats",
     "consular.server",
 ]
