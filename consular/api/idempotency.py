@@ -29,6 +29,8 @@ from consular.core.errors import ErrorCode
 HEADER = "Idempotency-Key"
 FORM_FIELD = "idempotency_key"
 MAX_KEY_LENGTH = 255
+# Form fields that are not what the form asks for: the CSRF token may be rotated between two sends of one form.
+_NOT_CONTENT = frozenset({"csrfmiddlewaretoken", FORM_FIELD})
 
 
 def _error(status: int, code: str, message: str, field_messages: list[str] | None = None) -> JsonResponse:
@@ -47,10 +49,26 @@ def _owner(request: HttpRequest) -> str:
 
 
 def _request_hash(request: HttpRequest) -> str:
+    """What the request asks for. A multipart body is hashed by its content (fields, file names and bytes),
+    not its bytes: a client or browser sending it again picks a new boundary, yet it is the same request."""
     digest = hashlib.sha256()
     digest.update(request.method.encode() if request.method else b"")
     digest.update(b"\0" + request.get_full_path().encode("utf-8") + b"\0")
-    digest.update(request.body)
+    if request.content_type != "multipart/form-data":
+        digest.update(request.body)
+        return digest.hexdigest()
+    request.body  # noqa: B018  (read the raw body first: the view parses the form again from it)
+    for name in sorted(request.POST):
+        if name in _NOT_CONTENT:
+            continue
+        for value in request.POST.getlist(name):
+            digest.update(f"field\0{name}\0{len(value)}\0{value}\0".encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest.update(f"file\0{name}\0{upload.name}\0{upload.size}\0".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
     return digest.hexdigest()
 
 
@@ -72,8 +90,11 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if request.path.startswith("/api/"):
             key = request.headers.get(HEADER)
-        elif request.content_type == "application/x-www-form-urlencoded":
-            request.body  # noqa: B018  (read the raw body first; the form is parsed from it)
+        elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            try:
+                request.body  # noqa: B018  (read the raw body first; the form is parsed from it)
+            except RequestDataTooBig:
+                return self.get_response(request)  # the view answers it as any too large form
             key = request.POST.get(FORM_FIELD)
         else:
             key = None

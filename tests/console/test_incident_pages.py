@@ -438,6 +438,26 @@ def _upload(client: Client, incident: Incident, data: bytes = MANIFEST, button: 
     return client.post(f"/console/incidents/{incident.pk}/imports/", values)
 
 
+def test_a_double_submitted_upload_records_one_import(client_as: Callable[[str], Client], incident: Incident) -> None:
+    """The upload form carries an idempotency key: a second send (a double click, a new boundary) gets the first
+    answer and records no second import."""
+    from django.test.client import encode_multipart
+
+    client = client_as("hq_officer")
+    page = body_of(client.get(f"/console/incidents/{incident.pk}/imports/"))
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert key, "the upload form has no idempotency key"
+    answers = []
+    for boundary in ("browser-boundary-1", "browser-boundary-2"):
+        values = {"file": SimpleUploadedFile("manifest.csv", MANIFEST, content_type="text/csv"), "kind": "manifest",
+                  "mode": "all_or_nothing", "mapping": "", "import": "1", "idempotency_key": key.group(1)}
+        answers.append(client.post(f"/console/incidents/{incident.pk}/imports/", encode_multipart(boundary, values),
+                                   content_type=f"multipart/form-data; boundary={boundary}"))
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[1]["Location"] == answers[0]["Location"] and answers[1]["Idempotent-Replayed"] == "true"
+    assert ListImport.objects.filter(incident=incident).count() == 1
+
+
 def test_import_now_then_review_confirm(client_as: Callable[[str], Client], incident: Incident,
                                         wang: AffectedPerson, zhao: AffectedPerson) -> None:
     client = client_as("hotline_operator")

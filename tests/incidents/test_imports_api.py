@@ -212,6 +212,24 @@ def test_idempotent_retry_creates_one_import(api, roles, world):
     assert plain.status_code == 201 and plain.json()["counts"]["skipped_same"] == 4
 
 
+def test_a_retry_with_another_multipart_boundary_is_the_same_request(api, roles, world):
+    """HTTP clients pick a fresh boundary for each send: the retry is still answered from the first."""
+    from django.test.client import encode_multipart
+
+    hq = api(roles["hq_officer"])
+    sent = []
+    for boundary in ("first-boundary-1a2b", "second-boundary-3c4d"):
+        body = encode_multipart(boundary, _upload())
+        sent.append(hq.post(f"{world['base']}/imports", body, content_type=f"multipart/form-data; boundary={boundary}",
+                            HTTP_IDEMPOTENCY_KEY="import-boundary"))
+    assert [r.status_code for r in sent] == [201, 201], sent[1].content
+    assert sent[1]["Idempotent-Replayed"] == "true" and ListImport.objects.count() == 1
+    changed = encode_multipart("third-boundary", _upload(kind="hotel"))
+    refused = hq.post(f"{world['base']}/imports", changed, content_type="multipart/form-data; boundary=third-boundary",
+                      HTTP_IDEMPOTENCY_KEY="import-boundary")
+    assert refused.status_code == 422 and ListImport.objects.count() == 1
+
+
 @given(mapping=st.one_of(st.text(max_size=40), st.dictionaries(st.text(max_size=12), st.text(max_size=12),
                                                                max_size=4).map(json.dumps)),
        kind=st.sampled_from(["manifest", "morgue", "", "x"]), mode=st.sampled_from(["good_rows_only", "", "x"]),
