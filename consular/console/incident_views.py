@@ -345,14 +345,14 @@ def _person_context(user: User, incident: Incident, person: AffectedPerson, boun
     return _base(user, incident, person=person, history=history, inquiries=inquiries, forms=forms,
                  public_status=code, public_text=text, gated=code == AWAITING_NOTIFICATION,
                  other_names=[n for n in person.other_names.splitlines() if n.strip()],
-                 open_action=next(iter(bound), ""))
+                 show_passport=selectors.sees_passport_numbers(user), open_action=next(iter(bound), ""))
 
 
 def _render_person(request: HttpRequest, user: User, incident: Incident, person_id: Any, *,
                    bound: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
     person = _person_or_404(user, incident, person_id)
     context = _person_context(user, incident, person, bound or {})
-    audit_read(actor=user, obj=person, fields=PERSON_FIELDS)
+    audit_read(actor=user, obj=person, fields=selectors.person_fields_read(user, PERSON_FIELDS))
     audit_read_many(actor=user, objects=list(context["inquiries"]), fields=INQUIRY_LIST_FIELDS, purpose="person")
     return render(request, "console/incidents/person.html", context, status=status)
 

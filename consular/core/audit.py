@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
 
 from consular.core import context
 from consular.core.models import AuditChainHead, AuditEntry
+
+T = TypeVar("T", bound=models.Model)
 
 GENESIS = "0" * 64
 SEAL_BATCH = 1000
@@ -111,6 +114,22 @@ def audit_read_many(*, actor: Any, objects: list[models.Model], fields: list[str
         ]
     )
 
+
+
+def audit_read_stream(objects: Iterable[T], *, actor: Any, fields: list[str], purpose: str = "",
+                      chunk: int = 500) -> Iterator[T]:
+    """Yield the objects, recording each as read (`audit_read_many`, one insert per chunk) before its chunk is
+    handed on: an export streamed to the caller records exactly whom it showed, also when it stops half-way."""
+    batch: list[T] = []
+    for obj in objects:
+        batch.append(obj)
+        if len(batch) >= chunk:
+            audit_read_many(actor=actor, objects=list(batch), fields=fields, purpose=purpose)
+            yield from batch
+            batch = []
+    if batch:
+        audit_read_many(actor=actor, objects=list(batch), fields=fields, purpose=purpose)
+        yield from batch
 
 def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
     """SHA-256 over the entry's content, its sequence number and the previous entry's hash."""

@@ -12,7 +12,8 @@ numbers, and auditors check the process, not the persons: their exports leave th
 
 Cells are protected against formula injection: a value starting with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return is written with a leading apostrophe, in both formats. Every export writes one audit entry
-with the format, the number of persons and the personal fields shown.
+with the format, the number of persons and the personal fields shown, and records each person exported as
+read (purpose ``export_csv`` / ``export_xlsx``), as a list page does.
 """
 
 from __future__ import annotations
@@ -26,15 +27,14 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
-from consular.accounts.models import Role
-from consular.core.audit import audit_record
+from consular.core.audit import audit_read_stream, audit_record
 from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.incidents import selectors
 from consular.incidents.codes import PersonStatus
 from consular.incidents.models import AffectedPerson, Incident, PersonStatusChange
 from consular.incidents.pfif_sync import require_reader
 
-PASSPORT_ROLES = frozenset({Role.HQ_OFFICER, Role.MISSION_OFFICER})
+PASSPORT_ROLES = selectors.PASSPORT_ROLES
 BASE_COLUMNS = ["id", "incident", "name_zh", "name_latin", "other_names", "sex", "birth_date"]
 TAIL_COLUMNS = [
     "status",
@@ -52,7 +52,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def columns_for(actor: Any) -> list[str]:
-    passport = ["passport_number"] if getattr(actor, "role", None) in PASSPORT_ROLES else []
+    passport = ["passport_number"] if selectors.sees_passport_numbers(actor) else []
     return [*BASE_COLUMNS, *passport, *TAIL_COLUMNS]
 
 
@@ -127,7 +127,8 @@ def _export(
         obj=incident,
         data={"format": fmt, "count": count, "fields": fields, "status": statuses},
     )
-    rows = (_row(p, incident, columns) for p in persons.iterator(chunk_size=500))
+    shown = audit_read_stream(persons.iterator(chunk_size=500), actor=actor, fields=fields, purpose=f"export_{fmt}")
+    rows = (_row(p, incident, columns) for p in shown)
     return columns, rows
 
 

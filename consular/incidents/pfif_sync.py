@@ -62,7 +62,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consular.accounts.models import STAFF_ROLES, Role
-from consular.core.audit import audit_record
+from consular.core.audit import audit_read_stream, audit_record
 from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.incidents import pfif, selectors
 from consular.incidents.codes import AWAITING_NOTIFICATION, PUBLIC_STATUS_TEXT, PersonStatus, Sex, SourceKind
@@ -233,7 +233,9 @@ def incident_pfif_export(*, actor: Any, incident: Incident, now: datetime.dateti
     history = Prefetch("status_changes", queryset=PersonStatusChange.objects.order_by("at", "created_at", "id"))
 
     def records() -> Iterator[pfif.PfifPerson]:
-        for person in persons.prefetch_related(history).iterator(chunk_size=500):
+        shown = audit_read_stream(persons.prefetch_related(history).iterator(chunk_size=500), actor=actor,
+                                  fields=EXPORT_FIELDS, purpose="export_pfif")
+        for person in shown:
             yield person_to_pfif(person, list(person.status_changes.all()), domain=domain, source_name=source_name)
 
     return pfif.iter_pfif(records(), now=now)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from consular.accounts.models import Role
 from consular.core import crypto
 from consular.core.permissions import scope_queryset
 from consular.incidents import blocking
@@ -165,6 +166,24 @@ def callback_get(*, actor: Any, incident: Incident, callback_id: Any) -> CallBac
     except ValueError:
         return None
     return callbacks_visible(actor=actor, incident=incident).filter(pk=pk).first()
+
+
+# --- Who sees what ------------------------------------------------------------------------------------------------
+
+# Passport numbers of affected persons: HQ and mission officers identify persons with hospitals, morgues,
+# airlines and the local authorities and issue emergency travel documents. Hotline operators answer families
+# (matched by the system, without a list of passport numbers) and auditors check the process, not the persons:
+# the API, the console and the exports all leave the number out for them.
+PASSPORT_ROLES = frozenset({Role.HQ_OFFICER, Role.MISSION_OFFICER})
+
+
+def sees_passport_numbers(actor: Any) -> bool:
+    return getattr(actor, "role", None) in PASSPORT_ROLES
+
+
+def person_fields_read(actor: Any, fields: list[str]) -> list[str]:
+    """The personal fields of a person an actor is shown (and that their read is recorded with)."""
+    return [f for f in fields if f != "passport_number" or sees_passport_numbers(actor)]
 
 
 # --- Candidates for an inquiry -----------------------------------------------------------------------------------

@@ -84,6 +84,25 @@ def test_person_shape_history_and_audited_reads(api, roles, world):
                                         "fields": {"case": ["Unknown case."]}}
 
 
+def test_passport_numbers_only_for_officers_in_every_read(api, roles, world, client):
+    """HQ and mission officers see a person's passport number; hotline operators and auditors do not (API
+    detail and list, console page), and their recorded reads do not claim it."""
+    url = f"{world['base']}/persons/{world['person']['id']}"
+    passport = PERSON_BODY["passport_number"]
+    for role, sees in (("hq_officer", True), ("officer_cnx", True), ("hotline_operator", False), ("auditor", False)):
+        caller = api(roles[role])
+        mark = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        detail = caller.get(url).json()
+        listed = caller.get(f"{world['base']}/persons").json()["results"][0]
+        assert detail["passport_number"] == listed["passport_number"] == (passport if sees else None), role
+        reads = AuditEntry.objects.filter(action="affectedperson.read", actor_username=roles[role].username,
+                                          pk__gt=mark)
+        assert reads.count() == 2 and all(("passport_number" in e.data["fields"]) == sees for e in reads), role
+        client.force_login(roles[role])
+        page = client.get(f"/console/incidents/{world['incident']['id']}/persons/{world['person']['id']}/")
+        assert page.status_code == 200 and (passport in page.content.decode()) == sees, role
+
+
 def test_person_list_filters_paginates_and_records_each_read(api, roles, world):
     hq = api(roles["hq_officer"])
     base = world["base"]

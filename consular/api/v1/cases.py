@@ -49,9 +49,13 @@ class AuditedList(generics.ListAPIView):
 
     def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)
-        audit_read_many(actor=self.request.user, objects=list(page or []), fields=self.audit_fields,
+        audit_read_many(actor=self.request.user, objects=list(page or []), fields=self.get_audit_fields(),
                         purpose=self.audit_purpose)
         return page
+
+    def get_audit_fields(self) -> list[str]:
+        """The personal fields the page shows this caller (recorded with each read)."""
+        return self.audit_fields
 
 
 class CaseList(AuditedList):

@@ -23,7 +23,7 @@ from consular.incidents.codes import (
 )
 from consular.incidents.matching import parse_birth_date
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry, PersonStatusChange
-from consular.incidents.selectors import Candidate, public_status, public_status_text
+from consular.incidents.selectors import Candidate, public_status, public_status_text, sees_passport_numbers
 from consular.incidents.services import (
     BIRTH_DATE_FORMAT,
     CONTACT_REQUIRED,
@@ -225,6 +225,8 @@ class PersonOutSerializer(serializers.ModelSerializer):
     mission = serializers.CharField(source="mission.code")
     case = serializers.SerializerMethodField()
     next_of_kin_informed_by = serializers.SerializerMethodField()
+    passport_number = serializers.SerializerMethodField(
+        help_text="Shown to HQ and mission officers only; null for the other roles (hotline operators, auditors).")
 
     class Meta:
         model = AffectedPerson
@@ -240,6 +242,13 @@ class PersonOutSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_birth_date(self, obj: AffectedPerson) -> str | None:
         return _date(obj.birth_date)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_passport_number(self, obj: AffectedPerson) -> str | None:
+        request = self.context.get("request")
+        if request is None or not sees_passport_numbers(request.user):
+            return None
+        return obj.passport_number
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_nationalities(self, obj: AffectedPerson) -> list[str]:

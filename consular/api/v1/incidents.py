@@ -67,8 +67,8 @@ def _incident_detail(request: Request, incident: Incident, code: int = status.HT
 def _person_detail(request: Request, incident: Incident, person: AffectedPerson,
                    code: int = status.HTTP_200_OK) -> Response:
     person = selectors.person_get(actor=request.user, incident=incident, person_id=person.pk) or person
-    audit_read(actor=request.user, obj=person, fields=s.PERSON_PERSONAL)
-    return Response(s.PersonOutSerializer(person).data, status=code)
+    audit_read(actor=request.user, obj=person, fields=selectors.person_fields_read(request.user, s.PERSON_PERSONAL))
+    return Response(s.PersonOutSerializer(person, context={"request": request}).data, status=code)
 
 
 def _inquiry_detail(request: Request, incident: Incident, inquiry: Inquiry) -> Response:
@@ -145,6 +145,9 @@ class PersonList(AuditedList):
     serializer_class = s.PersonOutSerializer
     audit_fields = s.PERSON_PERSONAL
     audit_purpose = "incident_registry"
+
+    def get_audit_fields(self) -> list[str]:
+        return selectors.person_fields_read(self.request.user, self.audit_fields)
 
     @extend_schema(parameters=[s.PersonQuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
