@@ -23,6 +23,7 @@ from consular.cases.models import Call, Case, CaseEvent, CasePerson, CaseTask, E
 from consular.cases.selectors import officers_eligible
 from consular.core import crypto
 from consular.core.audit import audit_entry, audit_record
+from consular.core.birthdates import birth_date_problem
 from consular.core.db import insert_together, insert_unless_exists
 from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.core.jurisdiction import responsible_mission
@@ -173,8 +174,8 @@ def _validate(data: CaseIn) -> None:
     for i, p in enumerate(data.persons):
         if not (p.name_zh.strip() or p.name_latin.strip()):
             fields[f"persons.{i}.name_zh"] = [_("Give the citizen's name in characters or as in the passport.")]
-        if p.birth_date and p.birth_date > timezone.localdate():
-            fields[f"persons.{i}.birth_date"] = [_("This date is in the future.")]
+        if (problem := birth_date_problem(p.birth_date)) is not None:
+            fields[f"persons.{i}.birth_date"] = [problem]
     if fields:
         raise ApplicationError(ErrorCode.INVALID, _("Some details of the case are not valid."), fields=fields)
 

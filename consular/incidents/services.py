@@ -30,6 +30,7 @@ from consular.accounts.models import Role
 from consular.cases.models import Case
 from consular.cases.services import Location
 from consular.core.audit import audit_record
+from consular.core.birthdates import EARLIEST_BIRTH_YEAR, birth_date_problem
 from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.core.jurisdiction import responsible_mission
 from consular.core.models import Country, Mission
@@ -338,9 +339,8 @@ def _validate_person_fields(values: dict[str, Any], fields: dict[str, list[StrOr
                                                       limit=150)]
     if "sex" in values and values["sex"] not in Sex.values:
         fields["sex"] = [_one_of(Sex.values)]
-    born = values.get("birth_date")
-    if born is not None and born > timezone.localdate():
-        fields["birth_date"] = [_("A birth date cannot be in the future.")]
+    if (problem := birth_date_problem(values.get("birth_date"))) is not None:
+        fields["birth_date"] = [problem]
     if "nationalities" in values:
         codes = [c.strip().upper() for c in values["nationalities"]]
         if len(codes) > 5 or not all(_NATIONALITY.match(c) for c in codes):
@@ -634,7 +634,7 @@ def _validate_inquiry(data: InquiryIn) -> dict[str, list[StrOrPromise]]:
     except ValueError:
         fields["subject_birth_date"] = [BIRTH_DATE_FORMAT]
     else:
-        if born is not None and not 1850 <= born[0] <= timezone.localdate().year:
+        if born is not None and not EARLIEST_BIRTH_YEAR <= born[0] <= timezone.localdate().year:
             fields["subject_birth_date"] = [_("This is not a plausible year of birth.")]
     if len(data.subject_passport_number) > 20:
         fields["subject_passport_number"] = [_too_long(20)]

@@ -53,6 +53,8 @@ from typing import TYPE_CHECKING, Final, Literal
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from consular.core.birthdates import EARLIEST_BIRTH_YEAR, birth_date_problem
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -120,7 +122,6 @@ STATUSES: Final[tuple[str, ...]] = (
 SEXES: Final[tuple[str, ...]] = ("m", "f", "x", "unknown")
 
 FINGERPRINT_VERSION: Final = "consular.tabular/1"
-EARLIEST_BIRTH_YEAR: Final = 1880
 _HEADER_SEARCH_ROWS = 20
 _SNIFF_CHARS = 64 * 1024
 _ZIP_EXPANSION = 25  # an XLSX may expand to this many times max_bytes; beyond is a zip bomb
@@ -919,10 +920,9 @@ def _checked_date(year: int, month: int, day: int, today: dt.date) -> BirthDate:
 
 
 def _checked_range(value: dt.date, today: dt.date) -> dt.date:
-    if value > today:
-        raise ValueInvalid(_("A birth date cannot be in the future."))
-    if value.year < EARLIEST_BIRTH_YEAR:
-        raise ValueInvalid(format_lazy(_("A birth date cannot be before {year}."), year=EARLIEST_BIRTH_YEAR))
+    problem = birth_date_problem(value, today)
+    if problem is not None:
+        raise ValueInvalid(problem)
     return value
 
 

@@ -45,6 +45,11 @@ def test_bad_case_input_names_fields(api, roles):
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
     assert {"category", "urgency", "persons.0.birth_date"} <= set(fields)
+    year_one = api(roles["hq_officer"]).post(
+        "/api/v1/cases", {**EXAMPLE, "persons": [{**EXAMPLE["persons"][0], "birth_date": "0001-01-01"}]},
+        format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert year_one.status_code == 400
+    assert year_one.json()["error"]["fields"]["persons.0.birth_date"] == ["A birth date cannot be before 1880."]
     wrong_place = api(roles["hq_officer"]).post(
         "/api/v1/cases", {**EXAMPLE, "location": {"country": "LA", "subdivision": "TH-50"}}, format="json")
     assert wrong_place.status_code == 400

@@ -75,6 +75,18 @@ def test_bad_incident_names_each_field(hq):
     assert "location.subdivision" in raised.value.fields
 
 
+@pytest.mark.parametrize(("born", "problem"), [
+    (datetime.date(1, 1, 1), "1880"), (datetime.date(1061, 3, 2), "1880"),
+    (timezone.localdate() + datetime.timedelta(days=1), "future"),
+])
+def test_implausible_birth_dates_are_refused(roles, incident, born, problem):
+    with pytest.raises(ApplicationError) as raised:
+        add_person(roles["hq_officer"], incident, birth_date=born)
+    with translation.override("en"):
+        assert problem in str(raised.value.fields["birth_date"][0])
+    assert not AffectedPerson.objects.filter(incident=incident).exists()
+
+
 def test_status_changes_are_kept_with_their_source(roles, incident):
     officer = roles["officer_cnx"]
     person = add_person(officer, incident)
