@@ -716,7 +716,16 @@ def inquiry_close(*, actor: Any, inquiry: Inquiry, note: str = "") -> Inquiry:
     if len(note) > 5000:
         raise _invalid("note", _too_long(5000))
     with transaction.atomic():
-        inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("incident").get(pk=inquiry.pk)
+        # The person first, then the inquiry (the order of attach and callback_done): a status change being
+        # recorded now holds the person, so it either owes its call-back before this closes them all, or sees
+        # the inquiry closed and owes none.
+        while True:
+            person_id = Inquiry.objects.filter(pk=inquiry.pk).values_list("person_id", flat=True).get()
+            if person_id is not None:
+                _lock_person(AffectedPerson(pk=person_id))
+            inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("incident").get(pk=inquiry.pk)
+            if inquiry.person_id == person_id:
+                break  # (re-attached in between: lock the new person too)
         _require_on_incident(actor, inquiry.incident)
         if inquiry.state == InquiryState.CLOSED:
             raise _conflict(_("The inquiry is already closed."))
