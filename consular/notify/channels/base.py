@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -70,13 +71,14 @@ class ChannelNotConfigured(ImproperlyConfigured):
     """The channel's settings are missing or invalid (raised when the channel is built, not per message)."""
 
 
-class Channel:
+class Channel(ABC):
     """One way of reaching people. Subclasses implement `send`; `send_many` may share a connection."""
 
     name: str = ""
 
+    @abstractmethod
     def send(self, message: Message) -> Outcome:
-        raise NotImplementedError
+        """Send one message; never raises for the message's own failure (that is the outcome)."""
 
     def send_many(self, messages: Sequence[Message]) -> list[Outcome]:
         """One outcome per message, in order. Never raises for a single message's failure."""
