@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/consular
 PYTEST_ARGS ?=
 BENCH ?=
 
-.PHONY: install messages messages-extract demo test lint typecheck test-sqlite test-postgres browser-deps postgres schema bench clean
+.PHONY: install messages messages-extract demo test lint typecheck test-sqlite test-postgres pytest-sqlite pytest-postgres browser-deps postgres schema bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,8 +30,10 @@ messages-extract: $(STAMP)
 demo: install
 	$(BIN)/consular demo
 
-## test: lint, type-check, and the whole suite on SQLite and on PostgreSQL
-test: install browser-deps postgres lint typecheck test-sqlite test-postgres
+## test: lint, type-check, and the whole suite on SQLite and on PostgreSQL (the two runs side by side: while
+## one waits on its database the other computes; each run's output is printed whole when it ends)
+test: install browser-deps postgres lint typecheck
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -40,9 +42,18 @@ typecheck: $(STAMP)
 	$(BIN)/mypy consular config tests
 
 test-sqlite: install browser-deps
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory pytest-sqlite
 
 test-postgres: install browser-deps postgres
+	$(MAKE) --no-print-directory pytest-postgres
+
+# The bare runs, without their prerequisites (which `test` has made once, before running both side by side).
+pytest-sqlite:
+	@echo "== the suite on SQLite"
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+pytest-postgres:
+	@echo "== the suite on PostgreSQL"
 	CONSULAR_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q $(PYTEST_ARGS)
 
 ## browser-deps: Debian's chromium and a CJK font for the Playwright tests (never `playwright install`)

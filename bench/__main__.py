@@ -14,7 +14,7 @@ import sys
 
 from bench import report
 
-BENCHMARKS = ["audit_throughput", "hotline_surge", "incident_matching"]
+BENCHMARKS = ["audit_throughput", "hotline_surge", "incident_matching", "alert_fanout"]
 _CHILD = ("import json, sys, importlib; r = importlib.import_module('bench.' + sys.argv[1]).run(); "
           "print('BENCH-RESULT ' + json.dumps(r, default=str))")
 

@@ -14,26 +14,15 @@ import sys
 import threading
 import time
 
+from bench import db
+
 WRITERS = 8
 SECONDS = 5.0
 DB_URL = os.environ.get("CONSULAR_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/consular_bench")
 
 
 def _setup() -> None:
-    os.environ["CONSULAR_DATABASE_URL"] = DB_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    import psycopg
-
-    base, name = DB_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    db.setup_django(DB_URL, reference=False)
 
 
 SEALER = """

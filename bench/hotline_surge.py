@@ -18,6 +18,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench import db
+
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -34,12 +36,7 @@ def _env() -> dict[str, str]:
 
 
 def _prepare() -> str:
-    import psycopg
-
-    base, name = DB_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    db.recreate(DB_URL)
     run = lambda *args: subprocess.run([*CONSULAR, *args], env=_env(), check=True, capture_output=True,  # noqa: E731
                                        text=True, cwd=ROOT)
     run("migrate", "-v0")

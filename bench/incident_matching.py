@@ -25,6 +25,8 @@ import time
 import uuid
 from typing import Any
 
+from bench import db
+
 REGISTRY = int(os.environ.get("BENCH_REGISTRY", "1000000"))
 INQUIRIES = int(os.environ.get("BENCH_INQUIRIES", "10000"))
 SCAN_SAMPLE = int(os.environ.get("BENCH_SCAN_SAMPLE", "20"))
@@ -47,32 +49,11 @@ GIVEN_WEIGHTS = [1 / (rank ** 0.5) for rank in range(1, len(GIVEN) + 1)]
 
 
 def _setup() -> None:
-    os.environ["CONSULAR_DATABASE_URL"] = DB_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    import psycopg
-
-    base, name = DB_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("loadreference", verbosity=0)
+    db.setup_django(DB_URL)
 
 
 def _drop() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    import psycopg
-
-    base, name = DB_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    db.drop(DB_URL)
 
 
 # --- Fictitious people ----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/", include("consular.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", include("consular.console.urls")),
+    path("", include("consular.alerts.urls")),  # CAP and Atom feeds, public alerts pages
     path("", include("consular.portal.urls")),
 ]
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "consular.cases",
     "consular.incidents",
     "consular.travel",
+    "consular.alerts",
     "consular.stats",
     "consular.server",
 ]
@@ -231,6 +232,16 @@ SPECTACULAR_SETTINGS = {
         "ListKindEnum": "consular.incidents.import_models.ListKind",
         "InquiryChannelEnum": "consular.incidents.codes.InquiryChannel",
         "InquiryStateEnum": "consular.incidents.codes.InquiryState",
+        "AlertStateEnum": "consular.alerts.codes.AlertState",
+        "AlertEditionStateEnum": "consular.alerts.codes.EditionState",
+        "AlertLevelEnum": "consular.alerts.codes.Level",
+        "AlertCategoryEnum": "consular.alerts.codes.Category",
+        "AlertMsgTypeEnum": "consular.alerts.codes.MsgType",
+        "CheckInStatusEnum": "consular.alerts.models.CheckInStatus",
+        "RegistrationKindEnum": "consular.travel.codes.RegistrationKind",
+        "RegistrationStateEnum": "consular.travel.codes.RegistrationState",
+        "RegistrationChannelEnum": "consular.travel.codes.Channel",
+        "RelationEnum": "consular.travel.codes.Relation",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -266,6 +277,34 @@ EMAIL_USE_TLS = _EMAIL["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _EMAIL["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
 DEFAULT_FROM_EMAIL = env_str("CONSULAR_EMAIL_FROM", "consular@localhost")
+
+# --- Notification channels (consular.notify.channels; schemes in docs/operations.md "Channel keys") ----------
+# SMS gateway: signed JSON POSTs; secrets comma-separated, newest first (signs with all, verifies with any).
+SMS_GATEWAY_URL = env_str("CONSULAR_SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY_ID = env_str("CONSULAR_SMS_GATEWAY_KEY_ID", "")
+SMS_GATEWAY_SECRETS = env_list("CONSULAR_SMS_GATEWAY_SECRET", "")
+SMS_RECEIPT_URL = env_str("CONSULAR_SMS_RECEIPT_URL", "")
+SMS_RECEIPT_MAX_AGE_SECONDS = env_int("CONSULAR_SMS_RECEIPT_MAX_AGE_SECONDS", 300)
+# Web Push: VAPID private key (PEM, or base64url raw/DER) and the contact the push services see.
+VAPID_PRIVATE_KEY = env_str("CONSULAR_VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("CONSULAR_VAPID_SUBJECT", f"mailto:{DEFAULT_FROM_EMAIL}")
+PUSH_TTL_SECONDS = env_int("CONSULAR_PUSH_TTL_SECONDS", 24 * 3600)
+PUSH_URGENCY = env_str("CONSULAR_PUSH_URGENCY", "high")
+PUSH_ALLOWED_HOSTS = env_list(
+    "CONSULAR_PUSH_ALLOWED_HOSTS",
+    "fcm.googleapis.com,*.push.services.mozilla.com,*.notify.windows.com,*.push.apple.com",
+)
+# Webhooks: name=url pairs; each name's secret(s) in CONSULAR_WEBHOOK_SECRET_<NAME>.
+WEBHOOK_TARGETS = {
+    name.strip(): {"url": url.strip(), "secrets": env_list(f"CONSULAR_WEBHOOK_SECRET_{name.strip().upper()}", "")}
+    for name, _, url in (pair.partition("=") for pair in env_list("CONSULAR_WEBHOOK_TARGETS", ""))
+}
+CHANNEL_TIMEOUT_SECONDS = env_int("CONSULAR_CHANNEL_TIMEOUT_SECONDS", 10)
+# Messages per second per channel, shared by all workers (0: unlimited); parsed by the rate limiter.
+CHANNEL_RATES = {
+    channel: env_str(f"CONSULAR_CHANNEL_RATE_{channel.upper()}", default)
+    for channel, default in (("email", "0"), ("sms", "20"), ("push", "100"), ("webhook", "20"))
+}
 
 # --- Protection cases ---------------------------------------------------------------------------------------
 # Minutes from opening to the first response, per urgency (P1: life at risk).
@@ -327,3 +366,24 @@ INCIDENT_CALLBACK_MINUTES = env_int("CONSULAR_INCIDENT_CALLBACK_MINUTES", 60)
 # other person-finder sites show for its records (and as the author of its notes).
 PFIF_DOMAIN = env_str("CONSULAR_PFIF_DOMAIN", "consular.example.gov")
 PFIF_SOURCE_NAME = env_str("CONSULAR_PFIF_SOURCE_NAME", "Consular protection registry")
+
+# --- Safety alerts ------------------------------------------------------------------------------------------
+# The CAP `sender` of every alert (no spaces, commas or "<&"): the ministry's address or domain.
+ALERTS_CAP_SENDER = env_str("CONSULAR_ALERTS_CAP_SENDER", "consular@mfa.example.gov")
+# Deliveries: how long a worker holds a claimed batch before another may take it again (a killed worker's batch
+# is re-claimed then), the attempts before a temporary failure becomes final, and the first retry delay
+# (doubled at each attempt, at most ALERTS_DELIVERY_BACKOFF_MAX_SECONDS).
+ALERTS_DELIVERY_LEASE_SECONDS = env_int("CONSULAR_ALERTS_DELIVERY_LEASE_SECONDS", 300)
+ALERTS_DELIVERY_MAX_ATTEMPTS = env_int("CONSULAR_ALERTS_DELIVERY_MAX_ATTEMPTS", 6)
+ALERTS_DELIVERY_BACKOFF_SECONDS = env_int("CONSULAR_ALERTS_DELIVERY_BACKOFF_SECONDS", 30)
+ALERTS_DELIVERY_BACKOFF_MAX_SECONDS = env_int("CONSULAR_ALERTS_DELIVERY_BACKOFF_MAX_SECONDS", 3600)
+# The portal's public address, for links in messages (the personal check-in link): scheme and host, no slash.
+PUBLIC_URL = env_str("CONSULAR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# How many deliveries one worker claims and sends at a time, and how long after an alert's validity ends its
+# check-in links still work.
+ALERTS_SEND_BATCH = env_int("CONSULAR_ALERTS_SEND_BATCH", 100)
+ALERTS_CHECKIN_GRACE_HOURS = env_int("CONSULAR_ALERTS_CHECKIN_GRACE_HOURS", 72)
+
+# --- Trip registration --------------------------------------------------------------------------------------
+# Days after a registration's last departure date when its personal data is purged (548 days: about 18 months).
+TRAVEL_PURGE_AFTER_DAYS = env_int("CONSULAR_TRAVEL_PURGE_AFTER_DAYS", 548)

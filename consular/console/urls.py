@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consular.console import call_views, case_views, dashboard_views, incident_views, views
+from consular.console import alert_views, call_views, case_views, dashboard_views, incident_views, views
 
 app_name = "console"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("calls/history/", call_views.call_history, name="call_history"),
     path("calls/places/", call_views.call_places, name="call_places"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("alerts/", alert_views.alert_list, name="alerts"),
+    path("alerts/new/", alert_views.alert_new, name="alert_new"),
+    path("alerts/<uuid:alert_id>/", alert_views.alert_detail, name="alert"),
+    path("alerts/<uuid:alert_id>/edition/", alert_views.alert_edition, name="alert_edition"),
+    path("alerts/<uuid:alert_id>/<str:action>/", alert_views.alert_action, name="alert_action"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path("incidents/new/", incident_views.incident_open, name="incident_open"),
     path("incidents/<uuid:incident_id>/", incident_views.incident_dashboard, name="incident"),

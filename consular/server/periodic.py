@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import close_old_connections
 
+from consular.alerts.services import alerts_expire
 from consular.api.idempotency import idempotency_prune
 from consular.cases.services import cases_escalate_overdue
 from consular.core.audit import audit_seal
+from consular.travel.retention import registrations_purge
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ def jobs() -> list[Job]:
         Job("audit_seal", float(settings.AUDIT_SEAL_INTERVAL), audit_seal),
         Job("cases_escalate_overdue", 30.0, cases_escalate_overdue),
         Job("idempotency_prune", 3600.0, idempotency_prune),
+        Job("travel_purge", 86400.0, registrations_purge),
+        Job("alerts_expire", 60.0, alerts_expire),
     ]
 
 

@@ -1,7 +1,18 @@
 from django.conf import settings
 from django.urls import path
 
-from consular.api.v1 import cases, incident_imports, incident_pfif, incidents, names, views
+from consular.api.v1 import (
+    alerts,
+    cases,
+    checkins,
+    incident_imports,
+    incident_pfif,
+    incidents,
+    names,
+    registrations,
+    sms_receipts,
+    views,
+)
 
 app_name = "v1"
 
@@ -55,12 +66,27 @@ urlpatterns = [
          name="incident-review-confirm"),
     path("incidents/<str:incident_id>/reviews/<str:review_id>/reject", incident_imports.ReviewReject.as_view(),
          name="incident-review-reject"),
+    path("alerts", alerts.AlertList.as_view(), name="alerts"),
+    path("alerts/<str:alert_id>", alerts.AlertDetail.as_view(), name="alert"),
+    path("alerts/<str:alert_id>/editions", alerts.AlertEditions.as_view(), name="alert-editions"),
+    path("alerts/<str:alert_id>/approve", alerts.AlertApprove.as_view(), name="alert-approve"),
+    path("alerts/<str:alert_id>/publish", alerts.AlertPublish.as_view(), name="alert-publish"),
+    path("alerts/<str:alert_id>/cancel", alerts.AlertCancel.as_view(), name="alert-cancel"),
+    path("alerts/<str:alert_id>/audience", alerts.AlertAudience.as_view(), name="alert-audience"),
+    path("alerts/<str:alert_id>/deliveries", alerts.AlertDeliveries.as_view(), name="alert-deliveries"),
+    path("checkins/<str:token>", checkins.CheckInCreate.as_view(), name="checkins"),
+    path("sms/receipts", sms_receipts.SmsReceiptView.as_view(), name="sms-receipts"),
     path("names/match", names.NameMatchView.as_view(), name="names-match"),
     path("stats/cases", cases.CaseStats.as_view(), name="stats-cases"),
     path("stats/calls", cases.CallStats.as_view(), name="stats-calls"),
     path("help-requests", cases.HelpRequestCreate.as_view(), name="help-requests"),
     path("help-requests/<str:reference>", cases.HelpRequestDetail.as_view(), name="help-request"),
     path("help-requests/<str:reference>/messages", cases.HelpRequestMessages.as_view(), name="help-messages"),
+    path("registrations", registrations.RegistrationList.as_view(), name="registrations"),
+    path("registrations/<str:registration_id>", registrations.RegistrationDetail.as_view(), name="registration"),
+    path("registrations/<str:registration_id>/cancel", registrations.RegistrationCancel.as_view(),
+         name="registration-cancel"),
+    path("registration-groups", registrations.RegistrationGroupCreate.as_view(), name="registration-groups"),
 ]
 
 if settings.BENCH_FLOOR:

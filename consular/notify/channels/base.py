@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -82,7 +82,13 @@ class Channel(ABC):
 
     def send_many(self, messages: Sequence[Message]) -> list[Outcome]:
         """One outcome per message, in order. Never raises for a single message's failure."""
-        return [self.send(message) for message in messages]
+        return list(self.iter_send(messages))
+
+    def iter_send(self, messages: Iterable[Message]) -> Iterator[Outcome]:
+        """Like `send_many`, each outcome yielded as soon as its message is sent (so the caller can record it
+        before the next one goes): a channel that keeps a session open across messages overrides it."""
+        for message in messages:
+            yield self.send(message)
 
 
 MAX_RETRY_AFTER = 24 * 3600

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -81,43 +81,49 @@ class EmailChannel(Channel):
         return self.send_many([message])[0]
 
     def send_many(self, messages: Sequence[Message]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
+        return list(self.iter_send(messages))
+
+    def iter_send(self, messages: Iterable[Message]) -> Iterator[Outcome]:
+        """One outcome per message, in order, each yielded as soon as its message is sent, over one SMTP
+        session (reconnected after an error that may have broken it)."""
         connection: BaseEmailBackend | None = None
+        unreachable: Outcome | None = None
         try:
             for message in messages:
+                if unreachable is not None:  # the server cannot be reached: the rest get the same answer
+                    yield unreachable
+                    continue
                 if "@" not in message.to:
-                    outcomes.append(Outcome.permanent("invalid email address"))
+                    yield Outcome.permanent("invalid email address")
                     continue
                 try:
                     email = self.build(message)
                     email.message()  # header injection and encoding problems surface here, per message
                 except ValueError as error:  # BadHeaderError is a ValueError
-                    outcomes.append(Outcome.permanent(f"invalid message: {error}"))
+                    yield Outcome.permanent(f"invalid message: {error}")
                     continue
                 if connection is None:
                     connection = get_connection(fail_silently=False, **self.backend_options)
                     try:
                         connection.open()
                     except (smtplib.SMTPException, OSError) as error:
-                        outcome = smtp_outcome(error)
-                        connection = None
-                        # The server cannot be reached: every message still waiting gets the same answer.
-                        outcomes.extend([outcome] * (len(messages) - len(outcomes)))
-                        return outcomes
+                        connection, unreachable = None, smtp_outcome(error)
+                        yield unreachable
+                        continue
                 try:
                     connection.send_messages([email])
                 except (smtplib.SMTPException, OSError) as error:
-                    outcomes.append(smtp_outcome(error))
+                    outcome = smtp_outcome(error)
                     if not isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
                         # The session may be broken: reconnect for the next message.
                         _close(connection)
                         connection = None
+                    yield outcome
                     continue
-                outcomes.append(Outcome.delivered(email.extra_headers["Message-ID"]))
+                yield Outcome.delivered(email.extra_headers["Message-ID"])
         finally:
             if connection is not None:
                 _close(connection)
-        return outcomes
 
 
 def _close(connection: BaseEmailBackend) -> None:

@@ -1,0 +1,138 @@
+"""Console pages of safety alerts: the list, writing an alert (or a new edition), and an alert's page with its
+editions, the estimated audience before publishing, the deliveries after, and the approve / publish / cancel
+buttons. Thin: reads through consular.alerts.selectors (scoped: a mission officer sees the mission's alerts),
+writes through consular.alerts.services (which check the rules: the four-eyes rule, the district)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from consular.accounts.models import User
+from consular.alerts import deliveries, selectors, services, targeting
+from consular.alerts.codes import EditionState
+from consular.alerts.models import Alert
+from consular.console.access import staff_user
+from consular.console.alert_forms import ALERT_FIELD_MAP, AlertForm, initial_from, initial_new
+from consular.core.errors import ApplicationError, form_add_error
+
+PAGE_SIZE = 50
+
+
+def _alert_or_404(user: User, alert_id: Any) -> Alert:
+    alert = selectors.alert_get(actor=user, alert_id=alert_id)
+    if alert is None:
+        raise Http404
+    return alert
+
+
+def _writer(request: HttpRequest) -> User:
+    user = staff_user(request)
+    if user.role not in services.AUTHOR_ROLES:
+        raise PermissionDenied
+    return user
+
+
+def _status(error: ApplicationError) -> int:
+    return error.status if 400 <= error.status < 500 else 400
+
+
+@never_cache
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    page = Paginator(selectors.alert_list(actor=user, filters={}), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(alert, services.effective_state(alert), selectors.latest_edition(alert=alert)) for alert in page]
+    return render(request, "console/alerts/list.html", {"page": page, "rows": rows,
+                                                         "can_write": user.role in services.AUTHOR_ROLES})
+
+
+def _form_page(request: HttpRequest, user: User, alert: Alert | None) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = AlertForm(request.POST)
+        if form.is_valid():
+            try:
+                if alert is None:
+                    alert = services.alert_create(actor=user, data=form.alert_in())
+                    messages.success(request, _("Alert %(ref)s written: another officer must approve it.")
+                                     % {"ref": alert.reference})
+                else:
+                    services.alert_edition_add(actor=user, alert=alert, data=form.alert_in())
+                    messages.success(request, _("New edition written: another officer must approve it."))
+            except ApplicationError as error:
+                form_add_error(form, error, ALERT_FIELD_MAP)
+                status = _status(error)
+            else:
+                return redirect(reverse("console:alert", args=[alert.pk]))
+        else:
+            status = 400
+    elif alert is None:
+        form = AlertForm(initial=initial_new())
+    else:
+        latest = selectors.latest_edition(alert=alert)
+        form = AlertForm(initial=initial_from(latest) if latest else initial_new())
+    return render(request, "console/alerts/form.html", {"form": form, "alert": alert}, status=status)
+
+
+@never_cache
+@login_required
+def alert_new(request: HttpRequest) -> HttpResponse:
+    return _form_page(request, _writer(request), None)
+
+
+@never_cache
+@login_required
+def alert_edition(request: HttpRequest, alert_id: Any) -> HttpResponse:
+    user = _writer(request)
+    return _form_page(request, user, _alert_or_404(user, alert_id))
+
+
+@never_cache
+@login_required
+def alert_detail(request: HttpRequest, alert_id: Any) -> HttpResponse:
+    user = staff_user(request)
+    alert = _alert_or_404(user, alert_id)
+    editions = list(selectors.editions(alert=alert))
+    latest = editions[-1]
+    waiting = latest.state in (EditionState.DRAFT, EditionState.APPROVED)
+    return render(request, "console/alerts/detail.html", {
+        "alert": alert, "state": services.effective_state(alert), "editions": list(reversed(editions)),
+        "latest": latest, "waiting": waiting, "audience": targeting.audience_count(latest) if waiting else None,
+        "report": deliveries.deliveries_report(alert=alert), "can_write": user.role in services.AUTHOR_ROLES,
+        "own": latest.author_id == user.pk,
+    })
+
+
+@require_POST
+@login_required
+def alert_action(request: HttpRequest, alert_id: Any, action: str) -> HttpResponse:
+    """Approve, publish or cancel; a refusal is shown on the alert's page."""
+    user = _writer(request)
+    alert = _alert_or_404(user, alert_id)
+    try:
+        if action == "approve":
+            services.alert_approve(actor=user, alert=alert)
+            messages.success(request, _("Edition approved: it may now be published."))
+        elif action == "publish":
+            result = services.alert_publish(actor=user, alert=alert)
+            messages.success(request, _("Alert published: %(n)s messages queued.")
+                             % {"n": result.deliveries.registrants + result.deliveries.subscribers})
+        elif action == "cancel":
+            services.alert_cancel(actor=user, alert=alert, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Alert cancelled."))
+        else:
+            raise Http404
+    except ApplicationError as error:
+        messages.error(request, error.text())
+    return redirect(reverse("console:alert", args=[alert.pk]))
