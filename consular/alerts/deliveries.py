@@ -150,7 +150,8 @@ def delivery_for_token(token: str) -> Delivery | None:
     """The delivery a check-in token belongs to, or None for a malformed, guessed or altered token (and for a
     delivery never claimed, whose link was never sent)."""
     head, _, signature = (token or "").partition(".")
-    if not head.isdigit() or len(head) > 19 or not hmac.compare_digest(signature, _signature(int(head))):
+    if not (head.isascii() and head.isdigit()) or len(head) > 19 or not hmac.compare_digest(
+            signature, _signature(int(head))):
         return None
     return (Delivery.objects.select_related("alert", "edition").filter(pk=int(head), token_hash=token_hash(token))
             .first())

@@ -30,7 +30,7 @@ def cap_alert(request: HttpRequest, alert_id: str) -> HttpResponse:
     edition = alert.published_edition
     number = request.GET.get("edition", "")
     if number:
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()) or len(number) > 9:
             raise Http404
         edition = get_object_or_404(AlertEdition, alert=alert, number=int(number), published_at__isnull=False)
     countries = sorted(c.code for c in edition.countries.all())
@@ -63,10 +63,17 @@ def atom_all(request: HttpRequest) -> HttpResponse:
     return _atom(request, _("Consular safety alerts"), "/", selectors.public_editions(limit=FEED_SIZE))
 
 
+def _country_or_404(code: str) -> Country:
+    """The country of an ISO 3166-1 alpha-2 code in the path; anything else (a NUL, a long string) is a 404."""
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise Http404
+    return get_object_or_404(Country, code=code.upper())
+
+
 @require_GET
 @cache_control(public=True, max_age=60)
 def atom_country(request: HttpRequest, country: str) -> HttpResponse:
-    place = get_object_or_404(Country, code=country.upper())
+    place = _country_or_404(country)
     return _atom(request, _("Consular safety alerts: %(country)s") % {"country": place.name},
                  reverse("alerts_country", args=[place.code]),
                  selectors.public_editions(country=place.code, limit=FEED_SIZE))
@@ -75,7 +82,7 @@ def atom_country(request: HttpRequest, country: str) -> HttpResponse:
 @require_GET
 def country_page(request: HttpRequest, country: str) -> HttpResponse:
     """The alerts in force and the travel advice of one country, with its feeds."""
-    place = get_object_or_404(Country, code=country.upper())
+    place = _country_or_404(country)
     alerts = selectors.alerts_in_force(country=place.code)
     return render(request, "alerts/country.html", {
         "country": place, "alerts": alerts, "advice": selectors.country_advice_current(country=place.code),

@@ -23,7 +23,8 @@ from consular.notify.channels.sms import Receipt
 
 def sms_receipt_apply(receipt: Receipt, *, now: datetime.datetime | None = None) -> Delivery | None:
     """Apply a verified receipt; the delivery it settled, or None when it names no SMS delivery of ours."""
-    if not receipt.reference.isdigit() or len(receipt.reference) > 19 or not receipt.provider_id:
+    reference = receipt.reference
+    if not (reference.isascii() and reference.isdigit()) or len(reference) > 19 or not receipt.provider_id:
         return None
     now = now or timezone.now()
     with transaction.atomic():

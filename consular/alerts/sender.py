@@ -30,6 +30,7 @@ from consular.alerts.deliveries import deliveries_claim, delivery_result, delive
 from consular.alerts.models import AlertEdition, Delivery
 from consular.core.audit import audit_record
 from consular.notify.channels import Channel, ChannelNotConfigured, Message, Status, get_channel, ratelimit
+from consular.travel.codes import RegistrationState
 
 logger = logging.getLogger(__name__)
 
@@ -106,16 +107,30 @@ def message_for(delivery: Delivery) -> Message:
                    idempotency_key=str(delivery.pk), url=url, language=language)
 
 
+def _unwanted(delivery: Delivery) -> str:
+    """Why a registrant's delivery must not go out any more: the registration was cancelled or purged, or the
+    channel was given up since the fan-out (empty when it may go)."""
+    registration = delivery.registration
+    if registration is None:
+        return ""
+    if registration.state != RegistrationState.ACTIVE:
+        return f"registration_{registration.state}"
+    if delivery.channel not in (registration.channels or []):
+        return "channel_given_up"
+    return ""
+
+
 def _send(adapter: Channel, deliveries: Iterable[Delivery], report: SendReport) -> None:
     """Send the deliveries through one adapter, recording each outcome as soon as it is known."""
     sendable: list[tuple[Delivery, Message]] = []
     for delivery in deliveries:
         message = message_for(delivery)
-        if message.to:
-            sendable.append((delivery, message))
-        else:  # the contact is gone since the fan-out (purged, changed)
-            delivery_result(delivery=delivery.pk, outcome=Outcome.SUPPRESSED, error="no_contact")
+        unwanted = _unwanted(delivery) or ("" if message.to else "no_contact")  # changed since the fan-out
+        if unwanted:
+            delivery_result(delivery=delivery.pk, outcome=Outcome.SUPPRESSED, error=unwanted)
             report.add(Outcome.SUPPRESSED)
+        else:
+            sendable.append((delivery, message))
     outcomes = adapter.iter_send(message for _, message in sendable)
     try:
         for (delivery, _), result in zip(sendable, outcomes, strict=False):

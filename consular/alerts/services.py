@@ -57,6 +57,9 @@ LANGUAGES = ("zh-hans", "en")
 REQUIRED = _("This field is required.")
 _ALERT_INVALID = _("The alert has invalid fields.")
 
+# The longest validity of one edition (a longer danger gets new editions, each approved again).
+MAX_VALIDITY = datetime.timedelta(days=366)
+
 
 @dataclass
 class AlertIn:
@@ -164,6 +167,12 @@ def _validate(actor: Any, data: AlertIn) -> _Clean:
             fields["valid_until"] = [_("The end of validity must come after its start.")]
         elif data.valid_until <= timezone.now():
             fields["valid_until"] = [_("The end of validity must be in the future.")]
+        elif data.valid_until - data.valid_from > MAX_VALIDITY:
+            fields["valid_until"] = [lazy_interpolate(_("An alert is valid for at most %(days)s days: write a new "
+                                                        "edition to extend it."), days=MAX_VALIDITY.days)]
+        elif data.valid_from < timezone.now() - MAX_VALIDITY:
+            fields["valid_from"] = [lazy_interpolate(_("The start of validity cannot be more than %(days)s days "
+                                                       "ago."), days=MAX_VALIDITY.days)]
     area, countries = area_clean(data.area, data.countries_concerned, fields)
     incident = None
     if data.incident not in (None, ""):

@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from consular.api.models import IdempotencyRecord
+from consular.core import crypto
 from consular.core.db import insert_unless_exists
 from consular.core.errors import ErrorCode
 
@@ -72,8 +73,19 @@ def _request_hash(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+_FERNET_PREFIX = "gAAAAA"  # a Fernet token (version byte 0x80); a stored answer in clear starts otherwise
+
+
+def _answer_body(stored: str) -> bytes:
+    """The stored answer's bytes: encrypted (MultiFernet, so older keys still open it); an answer stored in
+    clear before answers were encrypted is read as it is."""
+    if stored.startswith(_FERNET_PREFIX):
+        return base64.b64decode(crypto.decrypt(stored))
+    return base64.b64decode(stored)
+
+
 def _replay(record: IdempotencyRecord) -> HttpResponse:
-    body = base64.b64decode(record.body)
+    body = _answer_body(record.body)
     response = HttpResponse(body, status=record.status_code, content_type=record.content_type)
     if record.location:
         response["Location"] = record.location
@@ -141,7 +153,9 @@ class IdempotencyMiddleware:
             record.status_code = response.status_code
             record.content_type = response.get("Content-Type", "")
             record.location = response.get("Location", "")[:1000]
-            record.body = base64.b64encode(response.content).decode("ascii")
+            # Encrypted like every personal field: an answer may show what the request created (names, a
+            # passport number, contacts).
+            record.body = crypto.encrypt(base64.b64encode(response.content).decode("ascii"))
             record.save(update_fields=["status_code", "content_type", "location", "body"])
         return response
 

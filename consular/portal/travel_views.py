@@ -64,7 +64,8 @@ def _render_form(request: HttpRequest, form: TripForm, legs: Any, status: int = 
 
 def _with_one_more_row(request: HttpRequest) -> Any:
     data = request.POST.copy()
-    total = int(data.get("legs-TOTAL_FORMS", "1") or 1) if str(data.get("legs-TOTAL_FORMS", "1")).isdigit() else 1
+    given = str(data.get("legs-TOTAL_FORMS", "1"))
+    total = int(given) if given.isascii() and given.isdigit() and len(given) < 4 else 1
     data["legs-TOTAL_FORMS"] = str(min(total + 1, MAX_STOPS))
     return LegFormSet(data, prefix="legs", countries=countries_by_name())
 

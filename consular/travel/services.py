@@ -522,7 +522,7 @@ def push_subscription_clean(subscription_json: str) -> tuple[str, Fields]:
         return "", {"subscription": [_too_long(MAX_PUSH_SUBSCRIPTION)]}
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
         return "", {"subscription": [_("Not a push subscription of this browser.")]}

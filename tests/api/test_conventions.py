@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.db import DatabaseError
 from django.utils import timezone
@@ -193,6 +195,13 @@ def test_idempotent_retry_returns_the_first_answer_and_creates_nothing(api, role
     assert again["Idempotent-Replayed"] == "true"
     assert User.objects.filter(username="somchai").count() == 1
     assert AuditEntry.objects.filter(action="user.create", object_id=str(first_pk(first))).count() == 1
+    # The stored answer is encrypted at rest like any personal field.
+    from consular.api.models import IdempotencyRecord
+    from consular.core import crypto
+
+    stored = IdempotencyRecord.objects.get(key="k-1").body
+    assert stored.startswith("gAAAAA")  # a Fernet token, not the answer's base64
+    assert b"somchai" in base64.b64decode(crypto.decrypt(stored))
 
 
 def first_pk(response) -> int:

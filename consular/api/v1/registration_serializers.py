@@ -29,6 +29,16 @@ REGISTRATION_PERSONAL = ["name_zh", "name_latin", "birth_date", "passport_number
                          "push_subscription", "emergency_contact", "co_travellers", "itinerary"]
 
 
+def personal_fields_shown(user: Any, registration: Registration | None) -> list[str]:
+    """What a registration's answer shows the caller: all of it to its owner (a citizen sees only their own),
+    all but the push subscription to staff."""
+    if registration is not None and getattr(user, "pk", None) == registration.owner_id:
+        return REGISTRATION_PERSONAL
+    if getattr(user, "role", None) == "citizen":
+        return REGISTRATION_PERSONAL
+    return [f for f in REGISTRATION_PERSONAL if f != "push_subscription"]
+
+
 class LegSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. TH.")
     subdivision = serializers.CharField(max_length=8, required=False, allow_blank=True, allow_null=True, default="",
@@ -47,7 +57,9 @@ class ContactsSerializer(serializers.Serializer):
                                          help_text="WeChat or other messaging id (channel `webhook`).")
     push_subscription = serializers.JSONField(required=False, allow_null=True, default=None,
                                               help_text="The Web Push subscription of the installed web app "
-                                                        "(PushSubscription.toJSON(); channel `push`).")
+                                                        "(PushSubscription.toJSON(); channel `push`). In "
+                                                        "answers: shown to the registration's owner only.")
+    push_subscribed = serializers.BooleanField(read_only=True, help_text="Whether a push subscription is stored.")
 
 
 class TravellerSerializer(serializers.Serializer):
@@ -108,7 +120,7 @@ def section_in(name: str, v: Any) -> Any:
 
 
 class RegistrationInSerializer(serializers.Serializer):
-    itinerary = LegSerializer(many=True, help_text="1 to 20 stops, in order.")
+    itinerary = LegSerializer(many=True, max_length=20, help_text="1 to 20 stops, in order.")  # type: ignore[call-arg]
     contacts = ContactsSerializer()
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), max_length=10,
                                      help_text="Each needs its contact: email → email, sms → phone, push → "
@@ -116,7 +128,7 @@ class RegistrationInSerializer(serializers.Serializer):
     language = serializers.CharField(max_length=16, required=False, default="zh-hans")
     kind = serializers.ChoiceField(choices=RegistrationKind.choices, required=False, default=RegistrationKind.TRIP)
     traveller = TravellerSerializer(required=False, help_text="Default: the account's name.")
-    co_travellers = CoTravellerSerializer(many=True, required=False, default=list)
+    co_travellers = CoTravellerSerializer(many=True, max_length=20, required=False, default=list)  # type: ignore[call-arg]
     emergency_contact = EmergencyContactSerializer(required=False)
     consent = ConsentSerializer(required=False)
 
@@ -140,14 +152,14 @@ class RegistrationInSerializer(serializers.Serializer):
 class RegistrationPatchSerializer(serializers.Serializer):
     """Each section given replaces the stored one whole."""
 
-    itinerary = LegSerializer(many=True, required=False)
+    itinerary = LegSerializer(many=True, max_length=20, required=False)  # type: ignore[call-arg]
     contacts = ContactsSerializer(required=False)
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), max_length=10,
                                      required=False)
     language = serializers.CharField(max_length=16, required=False)
     kind = serializers.ChoiceField(choices=RegistrationKind.choices, required=False)
     traveller = TravellerSerializer(required=False)
-    co_travellers = CoTravellerSerializer(many=True, required=False)
+    co_travellers = CoTravellerSerializer(many=True, max_length=20, required=False)  # type: ignore[call-arg]
     emergency_contact = EmergencyContactSerializer(required=False)
     consent = ConsentSerializer(required=False)
 
@@ -211,13 +223,18 @@ class RegistrationOutSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ContactsSerializer)
     def get_contacts(self, obj: Registration) -> dict[str, Any]:
+        """The push subscription (a browser's credential) only to the registration's owner; staff see whether
+        there is one (`push_subscribed`)."""
         push: Any = None
-        if obj.push_subscription:
+        request = self.context.get("request")
+        owner = request is not None and getattr(request.user, "pk", None) == obj.owner_id
+        if obj.push_subscription and owner:
             try:
                 push = json.loads(obj.push_subscription)
             except ValueError:
                 push = obj.push_subscription
-        return {"email": obj.email, "phone": obj.phone, "messaging_id": obj.messaging_id, "push_subscription": push}
+        return {"email": obj.email, "phone": obj.phone, "messaging_id": obj.messaging_id, "push_subscription": push,
+                "push_subscribed": bool(obj.push_subscription)}
 
     @extend_schema_field(EmergencyContactSerializer)
     def get_emergency_contact(self, obj: Registration) -> dict[str, Any]:
@@ -253,7 +270,7 @@ class GroupInSerializer(serializers.Serializer):
     def validate_itinerary(self, value: str) -> list[LegIn]:
         try:
             raw = json.loads(value)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise serializers.ValidationError(_("Not JSON: give a list of stops.")) from exc
         legs = LegSerializer(data=raw, many=True)
         if not isinstance(raw, list) or not legs.is_valid():

@@ -63,8 +63,8 @@ def _registration_or_404(request: Request, registration_id: str) -> Registration
 
 def _detail(request: Request, registration: Registration, code: int = status.HTTP_200_OK) -> Response:
     registration = selectors.registration_get(actor=request.user, registration_id=registration.pk) or registration
-    audit_read(actor=request.user, obj=registration, fields=s.REGISTRATION_PERSONAL)
-    return Response(s.RegistrationOutSerializer(registration).data, status=code)
+    audit_read(actor=request.user, obj=registration, fields=s.personal_fields_shown(request.user, registration))
+    return Response(s.RegistrationOutSerializer(registration, context={"request": request}).data, status=code)
 
 
 class RegistrationList(AuditedList):
@@ -76,6 +76,9 @@ class RegistrationList(AuditedList):
     permission_classes = [CanReadRegistrations]
     serializer_class = s.RegistrationOutSerializer
     audit_fields = s.REGISTRATION_PERSONAL
+
+    def get_audit_fields(self) -> list[str]:
+        return s.personal_fields_shown(self.request.user, None)
     audit_purpose = "registrations"
 
     @extend_schema(parameters=[s.RegistrationQuerySerializer])
@@ -115,7 +118,7 @@ class RegistrationDetail(APIView):
         registration = _registration_or_404(request, registration_id)
         unknown = set(request.data) - set(s.RegistrationPatchSerializer().fields) \
             if isinstance(request.data, dict) else set()
-        data = s.RegistrationPatchSerializer(data=request.data, partial=True)
+        data = s.RegistrationPatchSerializer(data=request.data)  # every section optional; a given one whole
         _valid(data)
         changes = data.to_changes()
         changes.update({k: request.data[k] for k in unknown})
