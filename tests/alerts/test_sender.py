@@ -25,17 +25,10 @@ from consular.alerts.deliveries import delivery_for_token
 from consular.alerts.models import Delivery
 from consular.alerts.sender import deliveries_send, message_for
 from tests.alerts.alert_helpers import published, register
-from tests.smtp import Inbox, free_port, smtp_server
+from tests.smtp import Inbox, free_port, smtp_server, use_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r"/checkin/([0-9]+\.[A-Za-z0-9_-]+)/")
-
-
-def _smtp(settings: Any, port: int) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
 
 
 def _text(message: Message) -> str:
@@ -52,7 +45,7 @@ def test_each_email_delivery_is_sent_once_with_its_personal_link(roles, make_use
     settings.SMS_GATEWAY_URL = ""  # SMS not configured: its delivery waits
     result = published(roles["hq_officer"], make_user("hq_officer"))
     with smtp_server() as (inbox, port):
-        _smtp(settings, port)
+        use_smtp(settings, port)
         report = deliveries_send()
         again = deliveries_send()
     assert report.claimed == 2 and report.by_outcome == {"delivered": 2} and again.claimed == 0
@@ -88,14 +81,9 @@ def test_refused_recipients_fail_and_deferred_ones_wait_for_a_retry(roles, make_
     for address in ("gone@example.org", "later@example.org", "ok@example.org"):
         register(citizen, [{"country": "TH"}], channels=["email"], email=address)
     published(roles["hq_officer"], make_user("hq_officer"))
-    inbox, port = _Picky(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        _smtp(settings, port)
+    with smtp_server(_Picky()) as (inbox, port):
+        use_smtp(settings, port)
         report = deliveries_send()
-    finally:
-        controller.stop()
     assert report.by_outcome == {"permanent": 1, "temporary": 1, "delivered": 1}
     rows = {d.registration.email: d for d in Delivery.objects.select_related("registration")}
     assert rows["gone@example.org"].status == "failed" and "550" in rows["gone@example.org"].last_error

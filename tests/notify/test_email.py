@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiosmtpd.controller import Controller
-
 from consular.notify.channels import Message, Status, get_channel
 from consular.notify.channels.mail import EmailChannel, message_id
-from tests.smtp import Inbox, free_port
+from tests.smtp import Inbox, free_port, smtp_server, use_smtp
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -37,16 +33,8 @@ class PickyInbox(Inbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-@contextmanager
-def picky_smtp() -> Iterator[tuple[PickyInbox, int]]:
-    inbox = PickyInbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+def picky_smtp() -> Any:
+    return smtp_server(PickyInbox())
 
 
 def message(to: str, key: str = "d-1", **extra: Any) -> Message:
@@ -108,8 +96,7 @@ def test_bad_addresses_fail_permanently_without_a_connection() -> None:
 
 def test_channel_from_settings(settings: Any) -> None:
     with picky_smtp() as (inbox, port):
-        settings.EMAIL_BACKEND = SMTP_BACKEND
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        use_smtp(settings, port)
         outcome = get_channel("email").send(message("a@example.org"))
     assert outcome.status is Status.DELIVERED and not outcome.awaiting_receipt
     assert len(inbox.messages) == 1
