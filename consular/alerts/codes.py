@@ -58,9 +58,9 @@ class EditionState(models.TextChoices):
 class MsgType(models.TextChoices):
     """The CAP `msgType` of an edition."""
 
-    ALERT = "alert", "Alert"
-    UPDATE = "update", "Update"
-    CANCEL = "cancel", "Cancel"
+    ALERT = "alert", _("Alert")
+    UPDATE = "update", _("Update")
+    CANCEL = "cancel", _("Cancel")
 
 
 class DeliveryChannel(models.TextChoices):

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from consular.accounts.models import User
 from consular.alerts import deliveries, selectors, services, targeting
-from consular.alerts.codes import EditionState
+from consular.alerts.codes import AlertState, EditionState
 from consular.alerts.models import Alert
 from consular.console.access import staff_user
 from consular.console.alert_forms import ALERT_FIELD_MAP, AlertForm, initial_from, initial_new
@@ -107,7 +107,8 @@ def alert_detail(request: HttpRequest, alert_id: Any) -> HttpResponse:
     latest = editions[-1]
     waiting = latest.state in (EditionState.DRAFT, EditionState.APPROVED)
     return render(request, "console/alerts/detail.html", {
-        "alert": alert, "state": services.effective_state(alert), "editions": list(reversed(editions)),
+        "alert": alert, "state": AlertState(services.effective_state(alert)).label,
+        "editions": list(reversed(editions)),
         "latest": latest, "waiting": waiting, "audience": targeting.audience_count(latest) if waiting else None,
         "report": deliveries.deliveries_report(alert=alert), "can_write": user.role in services.AUTHOR_ROLES,
         "own": latest.author_id == user.pk,
