@@ -29,10 +29,15 @@ def main(argv: list[str]) -> int:
     failed = []
     for name in wanted:
         print(f"== {name}", flush=True)
-        proc = subprocess.run([sys.executable, "-c", _CHILD, name], stdout=subprocess.PIPE, text=True)
-        lines = proc.stdout.splitlines()
-        print("\n".join(line for line in lines if not line.startswith("BENCH-RESULT ")), flush=True)
-        payload = [line for line in lines if line.startswith("BENCH-RESULT ")]
+        payload: list[str] = []
+        with subprocess.Popen([sys.executable, "-u", "-c", _CHILD, name], stdout=subprocess.PIPE,
+                              text=True) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:  # progress as it comes (a run at full size takes an hour)
+                if line.startswith("BENCH-RESULT "):
+                    payload.append(line.rstrip("\n"))
+                else:
+                    print(line, end="", flush=True)
         if proc.returncode or not payload:
             failed.append(name)
             continue
