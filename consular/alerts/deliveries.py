@@ -192,7 +192,8 @@ def deliveries_claim(*, batch_size: int, now: datetime.datetime | None = None,
             cursor.execute(statement, (DeliveryStatus.SENDING.value, _prep("lease_until", lease),
                                        _prep("updated_at", now), *params))
             ids = sorted(row[0] for row in cursor.fetchall())
-        claimed = list(Delivery.objects.filter(pk__in=ids).select_related("edition", "alert").order_by("id"))
+        claimed = list(Delivery.objects.filter(pk__in=ids)
+                       .select_related("edition", "alert", "registration", "user").order_by("id"))
         fresh = [d for d in claimed if not d.token_hash]
         for delivery in fresh:
             delivery.token_hash = token_hash(delivery_token(delivery.pk))

@@ -163,9 +163,7 @@ def deliveries_send(*, batch_size: int | None = None, channels: Sequence[str] | 
         report.claimed += len(claimed)
         audit_record(actor=None, action="alert.deliveries_send", obj=None,
                      data={"channel": channel, "deliveries": [d.pk for d in claimed]})
-        rows = (Delivery.objects.filter(pk__in=[d.pk for d in claimed])
-                .select_related("edition", "alert", "registration", "user").order_by("id"))
-        _send(adapter, rows, report)
+        _send(adapter, claimed, report)  # the claim loaded what a message needs (edition, person)
     return report
 
 
