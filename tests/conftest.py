@@ -32,6 +32,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             pass
 
 
+DB_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL run only the tests that reach a database: a test that touches none (name matching, file
+    parsing, settings checks) gives the same answer on either run, and the SQLite run already has it.
+    `CONSULAR_TEST_ALL=1` keeps them all."""
+    if not os.environ.get("CONSULAR_DATABASE_URL", "").startswith("postgres") or os.environ.get("CONSULAR_TEST_ALL"):
+        return
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        (keep if names & DB_FIXTURES or item.get_closest_marker("django_db") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     """Rate-limit and login-failure counters live in the cache: every test starts with none."""
@@ -42,40 +61,74 @@ def _fresh_cache() -> Any:
     cache.clear()
 
 
-def _transactional(request: pytest.FixtureRequest) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The test database starts with the reference data (countries, subdivisions, the small missions file)
+    committed, so each test's transaction finds it instead of loading it again (half a second a test)."""
+    with django_db_blocker.unblock():
+        reference_load(missions_file=SMALL_MISSIONS)
+
+
+def _audit_triggers(*, on: bool) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for sql in audit_sql.SQLITE_DOWN + (audit_sql.SQLITE_UP if on else []):
+                cursor.execute(sql)
+        else:
+            cursor.execute(f"ALTER TABLE core_auditentry {'ENABLE' if on else 'DISABLE'} TRIGGER USER")
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
     return bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
         or (marker is not None and marker.kwargs.get("transaction"))
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """A transactional test ends by emptying every table (after all its fixtures): put the reference data back
+    for the tests after it, and the audit log's append-only triggers back on. (After the last test the
+    test database is gone: nothing to do.)"""
+    result = yield
+    if nextitem is not None and _is_transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _audit_triggers(on=True)
+            reference_load(missions_file=SMALL_MISSIONS)
+    return result
+
+
+@pytest.fixture
+def no_reference(db: None) -> None:
+    """For the tests of the reference loader itself: no reference data (inside this test's transaction)."""
+    from consular.core.models import Country, Jurisdiction, Subdivision
+
+    Jurisdiction.objects.all().delete()
+    Mission.objects.all().delete()
+    Subdivision.objects.all().delete()
+    Country.objects.all().delete()
 
 
 @pytest.fixture(autouse=True)
 def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Any:
     """After a transactional test the database is flushed (DELETE on SQLite, TRUNCATE on PostgreSQL), which
     the append-only audit triggers refuse: switch them off for that flush and back on for the next test."""
-    if not _transactional(request):
+    if not _is_transactional(request.node):
         yield
         return
     request.getfixturevalue("transactional_db")
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for sql in audit_sql.SQLITE_DOWN + audit_sql.SQLITE_UP:
-                cursor.execute(sql)
-        else:
-            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
+    _audit_triggers(on=True)
     yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for sql in audit_sql.SQLITE_DOWN:
-                cursor.execute(sql)
-        else:
-            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+    _audit_triggers(on=False)
 
 
 @pytest.fixture
 def reference(db: None) -> None:
-    """Countries, subdivisions and the small test missions file (loaded once per database state)."""
+    """Countries, subdivisions and the small test missions file (committed when the test database is created;
+    loaded here only if a test removed it)."""
     if not Mission.objects.filter(code="TH-CNX").exists():
         reference_load(missions_file=SMALL_MISSIONS)
 

@@ -21,8 +21,7 @@ def _counts() -> tuple[int, int, int, int]:
     return (Country.objects.count(), Subdivision.objects.count(), Mission.objects.count(), Jurisdiction.objects.count())
 
 
-@pytest.mark.django_db
-def test_load_twice_gives_the_same_rows():
+def test_load_twice_gives_the_same_rows(no_reference):
     first = reference_load(missions_file=SMALL_MISSIONS)
     assert first.changed
     before = _counts()
@@ -33,8 +32,7 @@ def test_load_twice_gives_the_same_rows():
     assert list(Jurisdiction.objects.values_list("id", "mission__code", "country_id", "subdivision_id")) == snapshot
 
 
-@pytest.mark.django_db
-def test_country_names_come_from_cldr():
+def test_country_names_come_from_cldr(no_reference):
     reference_load(missions_file=SMALL_MISSIONS)
     assert Country.objects.count() >= 249
     assert Country.objects.get(code="ET").name_zh == "埃塞俄比亚"
@@ -68,8 +66,7 @@ jurisdiction = ["TH-50", "TH-99", "US-CA"]
 """
 
 
-@pytest.mark.django_db
-def test_bad_missions_file_reports_every_problem_and_writes_nothing(tmp_path):
+def test_bad_missions_file_reports_every_problem_and_writes_nothing(no_reference, tmp_path):
     with pytest.raises(ApplicationError) as info:
         reference_load(missions_file=_write(tmp_path, BAD_MISSION))
     problems = "\n".join(info.value.fields["missions"])
@@ -101,8 +98,7 @@ def test_a_mission_removed_from_the_file_is_deactivated_not_deleted(tmp_path):
     assert Mission.objects.get(code="FJ-SUV").active is False
 
 
-@pytest.mark.django_db
-def test_shipped_missions_file_loads_and_covers_the_reference_deployment():
+def test_shipped_missions_file_loads_and_covers_the_reference_deployment(no_reference):
     data = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
     reference_load(missions_file=SHIPPED)
     host_countries = set(Mission.objects.exclude(kind="hq").values_list("country_id", flat=True))
