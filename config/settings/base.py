@@ -387,3 +387,14 @@ ALERTS_CHECKIN_GRACE_HOURS = env_int("CONSULAR_ALERTS_CHECKIN_GRACE_HOURS", 72)
 # --- Trip registration --------------------------------------------------------------------------------------
 # Days after a registration's last departure date when its personal data is purged (548 days: about 18 months).
 TRAVEL_PURGE_AFTER_DAYS = env_int("CONSULAR_TRAVEL_PURGE_AFTER_DAYS", 548)
+
+# --- Citizen accounts (self sign-up, email verification, password reset, app tokens) ------------------------
+# Days a sign-up's verification link works; password-reset links work PASSWORD_RESET_TIMEOUT (the same 3 days).
+CITIZEN_SIGNUP_LINK_DAYS = env_int("CONSULAR_CITIZEN_SIGNUP_LINK_DAYS", 3)
+PASSWORD_RESET_TIMEOUT = CITIZEN_SIGNUP_LINK_DAYS * 24 * 3600
+# Requests that send an account email (sign-up, new link, password reset) per hour, per client address and per
+# email address; beyond them a friendly 429.
+CITIZEN_SIGNUP_MAX_PER_ADDRESS = env_int("CONSULAR_CITIZEN_SIGNUP_MAX_PER_ADDRESS", 20)
+CITIZEN_SIGNUP_MAX_PER_EMAIL = env_int("CONSULAR_CITIZEN_SIGNUP_MAX_PER_EMAIL", 5)
+# Days an API token issued to a citizen's app (POST /api/v1/auth/token) stays valid.
+CITIZEN_TOKEN_DAYS = env_int("CONSULAR_CITIZEN_TOKEN_DAYS", 90)

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consular.accounts import signup
 from consular.accounts.authentication import token_cache_forget
 from consular.accounts.models import MISSION_ROLES, ApiToken, Role, User
 from consular.accounts.tokens import token_generate, token_hash
 from consular.core.audit import audit_record
 from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.core.models import Mission
+from consular.incidents.tabular import ValueInvalid
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -120,3 +125,134 @@ def token_revoke(*, actor: Any, token: ApiToken) -> None:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         audit_record(actor=actor, action="apitoken.revoke", obj=token)
     token_cache_forget(token.key_hash)
+
+
+# --- Citizen self sign-up (helpers, link and emails in consular.accounts.signup) --------------------------------
+
+SIGNUP_CREATED, SIGNUP_RENEWED, SIGNUP_EXISTING = "created", "renewed", "existing"
+
+
+def citizen_sign_up(*, actor: Any, email: str, password: str, phone: str = "", client: str | None = None) -> str:
+    """A citizen creates an account: inactive until the link in the verification email is followed.
+
+    The caller's answer must not depend on the result (`created`, `renewed` or `existing`), so that nobody learns
+    whether an address has an account: a new address gets an account and the link; a pending (never verified)
+    account gets the new password and a new link (the older links stop working); an address that already has an
+    account gets a "you already have an account" email and nothing changes. Invalid input: `invalid` with
+    `email`, `password`, `phone`; too many requests from the address or for the email: `rate_limited`."""
+    fields: dict[str, list[StrOrPromise]] = {}
+    clean_email = clean_phone = ""
+    try:
+        clean_email = signup.email_clean(email)
+    except ValueInvalid as exc:
+        fields["email"] = [exc.message]
+    try:
+        clean_phone = signup.phone_clean(phone)
+    except ValueInvalid as exc:
+        fields["phone"] = [exc.message]
+    if not password:
+        fields["password"] = [_("This field is required.")]
+    elif len(password) > 128:
+        fields["password"] = [_("Use at most 128 characters.")]
+    else:
+        try:
+            validate_password(password, User(username=clean_email or email, email=clean_email or email))
+        except ValidationError as exc:
+            fields["password"] = list(exc.messages)
+    if fields:
+        raise ApplicationError(ErrorCode.INVALID, _("The account could not be created."), fields=fields)
+    signup.signup_throttle(email=clean_email, client=client)
+    # Hashed for every outcome: the answer takes as long whether or not the address has an account.
+    hashed = make_password(password)
+    with transaction.atomic():
+        existing = signup.account_for_email(clean_email)
+        if existing is None:
+            user = User(username=clean_email, email=clean_email, role=Role.CITIZEN, is_active=False,
+                        phone=clean_phone, password=hashed)
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:  # the same address signed up at the same moment
+                existing = signup.account_for_email(clean_email)
+            else:
+                audit_record(actor=actor, action="citizen.signup", obj=user, data={"phone": bool(clean_phone)})
+                signup.mail_verification(to=clean_email, user=user)
+                return SIGNUP_CREATED
+        if existing is not None and signup.is_pending(existing):
+            existing.password, existing.phone = hashed, clean_phone
+            existing.save(update_fields=["password", "phone", "phone_hash"])
+            audit_record(actor=actor, action="citizen.signup", obj=existing,
+                         data={"phone": bool(clean_phone), "renewed": True})
+            signup.mail_verification(to=clean_email, user=existing)
+            return SIGNUP_RENEWED
+        if existing is not None:
+            audit_record(actor=actor, action="citizen.signup_existing", obj=existing)
+            signup.mail_existing_account(to=clean_email, user=existing)
+    return SIGNUP_EXISTING
+
+
+def citizen_verify(*, token: str) -> User:
+    """Follow the verification link: the pending account becomes active (the caller then signs it in).
+    A link that expired, was tampered with, was used or was replaced: `invalid` with the field `token`."""
+    user = signup.verification_user(token)
+    with transaction.atomic():
+        activated = User.objects.filter(
+            pk=user.pk, is_active=False, last_login__isnull=True, password=user.password
+        ).update(is_active=True)
+        if not activated:  # verified by a concurrent request in between
+            raise signup.link_error(signup.LINK_USED, "used")
+        user.is_active = True
+        audit_record(actor=user, action="citizen.verify", obj=user)
+    return user
+
+
+def citizen_verification_resend(*, actor: Any, email: str, client: str | None = None) -> None:
+    """Send a new verification link to a pending account; an address with an active account gets the "you
+    already have an account" email, an unknown address nothing. The caller answers the same in every case."""
+    try:
+        clean_email = signup.email_clean(email)
+    except ValueInvalid as exc:
+        raise ApplicationError(ErrorCode.INVALID, _("The request has invalid fields."),
+                               fields={"email": [exc.message]}) from None
+    signup.signup_throttle(email=clean_email, client=client)
+    with transaction.atomic():
+        user = signup.account_for_email(clean_email)
+        if user is None:
+            audit_record(actor=actor, action="citizen.verification_resend", object_type="accounts.user",
+                         data={"matched": False, **signup.audit_email_data(clean_email)})
+        elif signup.is_pending(user):
+            audit_record(actor=actor, action="citizen.verification_resend", obj=user, data={"matched": True})
+            signup.mail_verification(to=clean_email, user=user)
+        else:
+            audit_record(actor=actor, action="citizen.verification_resend", obj=user,
+                         data={"matched": True, "existing": True})
+            signup.mail_existing_account(to=clean_email, user=user)
+
+
+def citizen_token_create(*, actor: Any, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """An API token for the mobile app of an active citizen account, expiring after CITIZEN_TOKEN_DAYS.
+    Staff accounts get theirs from an administrator (`consular apitoken`): `permission_denied`."""
+    if user.role != Role.CITIZEN or not user.is_active:
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED,
+            _("This sign-in is for citizen accounts. Staff get API tokens from an administrator."),
+            status=403,
+        )
+    expires_at = timezone.now() + timedelta(days=settings.CITIZEN_TOKEN_DAYS)
+    return token_create(actor=actor, user=user, name=name.strip()[:100] or "app", expires_at=expires_at)
+
+
+def password_reset_request_record(*, actor: Any, email: str, users: list[User]) -> None:
+    """Audit a password-reset request: one entry per account an email was sent to, or one without the address
+    when none matched."""
+    with transaction.atomic():
+        for user in users:
+            audit_record(actor=actor, action="user.password_reset_request", obj=user)
+        if not users:
+            audit_record(actor=actor, action="user.password_reset_request", object_type="accounts.user",
+                         data={"matched": False, **signup.audit_email_data(email)})
+
+
+def password_reset_record(*, user: User) -> None:
+    """Audit a password set through a reset link (Django's form saves it)."""
+    audit_record(actor=user, action="user.password_reset", obj=user)

@@ -16,8 +16,13 @@ SMS link of one person never race:
   trip that covers today, else the alert's first country), P1 for a warning or evacuation, else P2. A second
   "need help" adds its message to that case while it is open, and opens a new one once it was closed.
 
-Every answer is kept as a CheckIn row and audited (`alert.checkin`). The registry and case services run on
-behalf of the system (`CHECKIN_ACTOR`): their audit rows have no user and say `source_kind: checkin`.
+Every answer is kept as a CheckIn row and audited (`alert.checkin`, with `via`: `link` or `sms`). The registry
+and case services run on behalf of the system, `CHECKIN_ACTOR` (a `consular.core.system.SystemActor` with the
+rights of a hotline operator): the rows they write name no user, and their audit rows (like `alert.checkin`) name
+the actor `system:checkin` and say `source_kind: checkin`.
+
+An answer by SMS reply code (`sms_replies`) finds its delivery otherwise, then goes through the same
+`checkin_record_delivery`.
 
 Subscribers (a country's followers, not travellers) may check in too: they are not in any registry (we have no
 particulars to match), but "need help" opens a case with the account's name and phone.
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -39,7 +44,7 @@ from consular.accounts.models import Role, User
 from consular.alerts.codes import Category as AlertCategory
 from consular.alerts.codes import Level
 from consular.alerts.deliveries import delivery_for_token
-from consular.alerts.models import CheckIn, CheckInRegistry, CheckInStatus, Delivery
+from consular.alerts.models import CheckIn, CheckInRegistry, CheckInStatus, Delivery, SmsReply
 from consular.cases import services as case_services
 from consular.cases.codes import OPEN_STATES, Channel, Urgency
 from consular.cases.codes import Category as CaseCategory
@@ -47,6 +52,7 @@ from consular.cases.models import Case
 from consular.core.audit import audit_record
 from consular.core.crypto import keyed_hash
 from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
+from consular.core.system import SystemActor
 from consular.incidents import selectors as incident_selectors
 from consular.incidents import services as incident_services
 from consular.incidents.codes import IncidentStatus, PersonStatus, SourceKind
@@ -69,20 +75,8 @@ CASE_CATEGORY: dict[str, str] = {
 URGENT_LEVELS = frozenset({Level.WARNING, Level.EVACUATE})
 
 
-@dataclass(frozen=True)
-class _SystemActor:
-    """The system acting on a citizen's check-in in the registry and case services: it may write to every
-    incident's registry like a hotline operator, but it is no user (`is_authenticated` is false), so the rows it
-    writes name no user and the audit log shows the source kind `checkin`."""
-
-    role: str = Role.HOTLINE_OPERATOR
-    mission_id: None = None
-    pk: None = None
-    is_authenticated: bool = False
-    username: str = "system:checkin"
-
-
-CHECKIN_ACTOR = _SystemActor()
+# The system acting on a citizen's check-in: it may write to every incident's registry like a hotline operator.
+CHECKIN_ACTOR = SystemActor("checkin", role=Role.HOTLINE_OPERATOR)
 
 NOT_FOUND_MESSAGE = _("This link is not valid. Check that you opened the whole link from the message.")
 
@@ -122,8 +116,11 @@ def checkin_delivery(*, token: str, now: datetime.datetime | None = None) -> Del
     delivery = delivery_for_token(token)
     if delivery is None:
         raise _not_found()
-    delivery = (Delivery.objects.select_related("alert__published_edition", "edition__incident")
-                .get(pk=delivery.pk))
+    return _answerable(delivery.pk, now)
+
+
+def _answerable(pk: int, now: datetime.datetime | None) -> Delivery:
+    delivery = Delivery.objects.select_related("alert__published_edition", "edition__incident").get(pk=pk)
     if (now or timezone.now()) > checkin_deadline(delivery):
         raise ApplicationError(
             CHECKIN_EXPIRED,
@@ -262,7 +259,7 @@ def _case_open(delivery: Delivery, registration: Registration | None, text: str)
     if text:
         summary += "\n" + _t("Message: %(message)s") % {"message": text}
     contact = registration.email if registration is not None else ""
-    return case_services.case_open(actor=None, contact_email=contact, data=case_services.CaseIn(
+    return case_services.case_open(actor=CHECKIN_ACTOR, contact_email=contact, data=case_services.CaseIn(
         category=CASE_CATEGORY.get(edition.category, CaseCategory.OTHER),
         urgency=Urgency.P1 if edition.level in URGENT_LEVELS else Urgency.P2,
         summary=summary, location=_location(delivery, registration), channel=Channel.APP,
@@ -282,8 +279,20 @@ def _case_message(case: Case, delivery: Delivery, status: str, text: str) -> Non
 def checkin_record(*, token: str, status: str, message: str = "",
                    now: datetime.datetime | None = None) -> CheckInResult:
     """Record a citizen's answer to an alert through the personal link `token` (see the module's doc)."""
-    now = now or timezone.now()
     delivery = checkin_delivery(token=token, now=now)
+    return _record(delivery, status, message, via="link")
+
+
+def checkin_record_delivery(*, delivery: Delivery | int, status: str, message: str = "",
+                            via: Literal["link", "sms"] = "sms",
+                            now: datetime.datetime | None = None) -> CheckInResult:
+    """Record an answer to the alert of `delivery`, found by other means than its link (an SMS reply code):
+    the same effects as `checkin_record`; ApplicationError 410 once the delivery is no longer answered."""
+    pk = delivery if isinstance(delivery, int) else delivery.pk
+    return _record(_answerable(pk, now), status, message, via=via)
+
+
+def _record(delivery: Delivery, status: str, message: str, *, via: str) -> CheckInResult:
     text = _validate(status, message)
     with transaction.atomic():
         _lock_person(delivery)
@@ -323,8 +332,8 @@ def checkin_record(*, token: str, status: str, message: str = "",
             delivery=delivery, registration=registration, user_id=delivery.user_id, status=status, message=text,
             registry=registry or "", affected_person=person, case=case, created_at=timezone.now(),
         )
-        audit_record(actor=None, action="alert.checkin", obj=checkin, data={
-            "alert": delivery.alert.reference, "delivery": delivery.pk, "status": status,
+        audit_record(actor=CHECKIN_ACTOR, action="alert.checkin", obj=checkin, data={
+            "alert": delivery.alert.reference, "delivery": delivery.pk, "status": status, "via": via,
             "registry": registry, "case": case.reference if case is not None else None,
             "affected_person": str(person.pk) if person is not None else None, "repeated": repeated,
         })
@@ -333,5 +342,10 @@ def checkin_record(*, token: str, status: str, message: str = "",
 
 def checkins_purge(registration_ids: list[object]) -> int:
     """Empty the messages of the check-ins of purged registrations (a travel purge hook); the answers
-    themselves (safe, need help, when) stay, without personal data, for the statistics."""
+    themselves (safe, need help, when) stay, without personal data, for the statistics. The keyed hash of the
+    number their SMS went to goes too (from the deliveries and from the SMS replies to them): a later reply
+    from that number is no longer matched."""
+    sms = Delivery.objects.filter(registration_id__in=registration_ids).exclude(phone_hash="")
+    SmsReply.objects.filter(delivery__in=sms.values("pk")).update(phone_hash="", phone="")
+    sms.update(phone_hash="")
     return CheckIn.objects.filter(registration_id__in=registration_ids).exclude(message="").update(message="")

@@ -18,7 +18,11 @@ idempotency key the channel adapters give their providers, e.g. the email Messag
 
 Token. The personal link's token is `<id>.<HMAC(SECRET_KEY, id)>`, computed by the worker at send time
 (`delivery_token`); the row keeps only `token_hash`, a keyed hash of the token (written when the row is first
-claimed), which is how a check-in finds its delivery (`delivery_for_token`)."""
+claimed), which is how a check-in finds its delivery (`delivery_for_token`).
+
+Reply codes. An SMS delivery also gets, at its first claim, the keyed hash of its number and a reply code never
+used for that number before (`reply_codes_assign`): the SMS ends with it, and `sms_replies` matches a reply
+"1 4821" from that number to it."""
 
 from __future__ import annotations
 
@@ -26,11 +30,12 @@ import base64
 import datetime
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -198,7 +203,56 @@ def deliveries_claim(*, batch_size: int, now: datetime.datetime | None = None,
         for delivery in fresh:
             delivery.token_hash = token_hash(delivery_token(delivery.pk))
         Delivery.objects.bulk_update(fresh, ["token_hash"], batch_size=500)
+        reply_codes_assign([d for d in claimed if d.channel == DeliveryChannel.SMS and not d.reply_code])
     return claimed
+
+
+# --- SMS reply codes ----------------------------------------------------------------------------------------------
+
+REPLY_CODE_LENGTHS = (4, 5, 6)
+
+
+def _reply_code(used: set[str]) -> str:
+    """A random code not in `used`: 4 digits (no leading zero) while fewer than half of those are taken, then 5,
+    then 6."""
+    for length in REPLY_CODE_LENGTHS:
+        low, high = 10 ** (length - 1), 10**length
+        if sum(len(code) == length for code in used) * 2 < high - low:
+            while True:
+                code = str(low + secrets.randbelow(high - low))
+                if code not in used:
+                    return code
+    raise RuntimeError("no reply code left for this number")  # pragma: no cover - a million messages to one phone
+
+
+def reply_codes_assign(deliveries: list[Delivery]) -> None:
+    """Give each SMS delivery (registrant and person loaded) the keyed hash of its number and a reply code that
+    no other message to that number ever had (the `delivery_reply_code_once_per_phone` constraint): a reply
+    "1 4821" names one message of its sender for good. Two workers drawing the same code for one number at the
+    same moment: the second finds it taken (the constraint, in a savepoint) and draws again."""
+    for delivery in deliveries:
+        person = delivery.registration if delivery.registration_id is not None else delivery.user
+        delivery.phone_hash = getattr(person, "phone_hash", "") or ""
+    numbered = [d for d in deliveries if d.phone_hash]
+    for attempt in range(3):
+        if not numbered:
+            return
+        used: dict[str, set[str]] = {}
+        for phone, code in (Delivery.objects.filter(phone_hash__in={d.phone_hash for d in numbered})
+                            .exclude(reply_code="").exclude(pk__in=[d.pk for d in numbered])
+                            .values_list("phone_hash", "reply_code")):
+            used.setdefault(phone, set()).add(code)
+        for delivery in numbered:
+            codes = used.setdefault(delivery.phone_hash, set())
+            delivery.reply_code = _reply_code(codes)
+            codes.add(delivery.reply_code)
+        try:
+            with transaction.atomic():
+                Delivery.objects.bulk_update(numbered, ["phone_hash", "reply_code"], batch_size=500)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def backoff(attempts: int) -> datetime.timedelta:

@@ -183,6 +183,11 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
     token_hash = models.CharField(max_length=64, blank=True)
+    # SMS only, set when the message is first claimed: the reply code in its text (unique among the codes of the
+    # number it went to) and the keyed hash of that number, which an SMS reply is matched on (`sms_replies`).
+    # Database defaults: the fan-out's INSERT … SELECT does not name them.
+    reply_code = models.CharField(max_length=6, blank=True, default="", db_default="")
+    phone_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -206,6 +211,9 @@ class Delivery(models.Model):
             models.CheckConstraint(condition=Q(status__in=DeliveryStatus.values), name="delivery_status_valid"),
             models.CheckConstraint(condition=~Q(status="sending") | Q(lease_until__isnull=False),
                                    name="delivery_sending_has_lease"),
+            # A reply code names one message of a phone number, for good (also an expired one: "expired").
+            models.UniqueConstraint(fields=["phone_hash", "reply_code"], name="delivery_reply_code_once_per_phone",
+                                    condition=~Q(phone_hash="") & ~Q(reply_code="")),
         ]
 
     def __str__(self) -> str:
@@ -227,10 +235,11 @@ class CheckInRegistry(models.TextChoices):
 
 
 class CheckIn(models.Model):
-    """One answer to an alert through a delivery's personal link ("I am safe" / "I need help"). Every answer is
-    kept (history), each with what it did: the affected person it updated or added, the case it opened or
-    added to. No client address is kept here (the audit row of the request has what the audit needs); the
-    message is encrypted. Made only by `consular.alerts.checkins.checkin_record`."""
+    """One answer to an alert through a delivery's personal link or its SMS reply code ("I am safe" / "I need
+    help"). Every answer is kept (history), each with what it did: the affected person it updated or added, the
+    case it opened or added to. No client address is kept here (the audit row of the request has what the audit
+    needs); the message is encrypted. Made only by `consular.alerts.checkins` (`checkin_record`,
+    `checkin_record_delivery`)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="checkins")
@@ -261,3 +270,42 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"check-in {self.pk} ({self.status})"
+
+
+class SmsReplyOutcome(models.TextChoices):
+    RECORDED = "recorded", _("Recorded")
+    NOT_UNDERSTOOD = "not_understood", _("Not understood")
+    AMBIGUOUS = "ambiguous", _("Ambiguous")
+    EXPIRED = "expired", _("Expired")
+
+
+class SmsReply(models.Model):
+    """One inbound SMS from the gateway: a citizen's answer to an alert by reply code ("1 4821"), kept once per
+    gateway message id (a gateway retry finds it and changes nothing). What it resolved to (`outcome`, the
+    delivery, the check-in it recorded) and the automatic answer sent back. The text itself is not kept (the
+    check-in keeps the citizen's message, encrypted); the sender's number is kept encrypted only until the answer
+    is sent, its keyed hash stays (the limit of answers per number). Made only by `sms_replies.sms_reply_receive`."""
+
+    id = models.BigAutoField(primary_key=True)
+    gateway_id = models.CharField(max_length=200, unique=True)
+    phone = EncryptedTextField(help_text="The sender's number, emptied once the answer is sent.")
+    phone_hash = models.CharField(max_length=64)
+    received_at = models.DateTimeField(null=True, blank=True, help_text="When the gateway received it.")
+    outcome = models.CharField(max_length=16, choices=SmsReplyOutcome.choices)
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    checkin = models.ForeignKey(CheckIn, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    language = models.CharField(max_length=16, default="zh-hans")
+    answer = models.CharField(max_length=400, blank=True, help_text="The SMS sent back (empty: none sent).")
+    answer_status = models.CharField(max_length=10, blank=True, help_text="pending, sent, failed or skipped.")
+    answer_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["phone_hash", "created_at"], name="sms_reply_phone_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=SmsReplyOutcome.values), name="sms_reply_outcome_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sms reply {self.pk} ({self.outcome})"

@@ -8,14 +8,37 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, F, Max, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Left, StrIndex
 from django.utils import timezone
 
-from consular.alerts.codes import IN_FORCE_STATES, PUBLIC_ALERT_STATES, EditionState
-from consular.alerts.models import Alert, AlertEdition, AlertEditionCountry, CountryAdvice
+from consular.alerts.codes import (
+    IN_FORCE_STATES,
+    PUBLIC_ALERT_STATES,
+    REPORTED_DELIVERY_STATUSES,
+    DeliveryChannel,
+    DeliveryStatus,
+    EditionState,
+)
+from consular.alerts.models import (
+    Alert,
+    AlertEdition,
+    AlertEditionCountry,
+    CheckIn,
+    CheckInRegistry,
+    CheckInStatus,
+    CountryAdvice,
+    Delivery,
+)
+from consular.cases import selectors as case_selectors
+from consular.cases.models import Case as ProtectionCase
+from consular.core.models import Country
 from consular.core.permissions import scope_queryset
+from consular.incidents import selectors as incident_selectors
+from consular.incidents.models import Incident
 
 _REFERENCE = re.compile(r"^ALT-[0-9]{4}-[0-9]{4,6}$")
 
@@ -118,3 +141,163 @@ def country_advice_all_current() -> QuerySet[CountryAdvice]:
     """The current advice of every country that has one."""
     latest = CountryAdvice.objects.filter(country_id=OuterRef("country_id")).order_by("-effective_at", "-id")
     return CountryAdvice.objects.filter(pk=Subquery(latest.values("pk")[:1])).order_by("country_id")
+
+
+def country_advice_list(*, country: str | None = None) -> QuerySet[CountryAdvice]:
+    """The current advice of every country that has one (or of `country` only), with the alert that set it."""
+    qs = country_advice_all_current().select_related("country", "alert")
+    if country:
+        qs = qs.filter(country_id=country.upper())
+    return qs
+
+
+def country_for_advice(code: str) -> Country | None:
+    """The country of an ISO 3166-1 alpha-2 code, or None (anything else: a typo, a NUL, a long string)."""
+    text = (code or "").strip().upper()
+    if len(text) != 2 or not text.isascii() or not text.isalpha():
+        return None
+    return Country.objects.filter(code=text).first()
+
+
+# --- Delivery report (console) ------------------------------------------------------------------------------------
+# Aggregates only: counts, failure reasons cut to their kind (never the provider's text, which may quote the
+# recipient's address), check-in counts and the case references they opened. Nothing about a recipient.
+
+
+def _counts() -> dict[str, int]:
+    return dict.fromkeys(REPORTED_DELIVERY_STATUSES, 0)
+
+
+@dataclass
+class DeliveryCounts:
+    """Rows by channel and status (`sending` counted as pending), with totals by status and overall."""
+
+    by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=_counts)
+    total: int = 0
+    last_sent_at: datetime.datetime | None = None
+
+    def add(self, channel: str, status: str, count: int) -> None:
+        reported = DeliveryStatus.PENDING if status == DeliveryStatus.SENDING else status
+        self.by_channel.setdefault(channel, _counts())[reported] += count
+        self.by_status[reported] += count
+        self.total += count
+
+    def rows(self) -> list[tuple[str, str, dict[str, int]]]:
+        """(channel code, label, counts) for the channels that have rows, in the channels' order."""
+        return [(code, str(label), self.by_channel[code]) for code, label in DeliveryChannel.choices
+                if code in self.by_channel]
+
+
+@dataclass
+class EditionDeliveries:
+    edition: AlertEdition
+    counts: DeliveryCounts
+
+
+@dataclass
+class FailureReason:
+    status: str
+    reason: str
+    count: int
+
+
+@dataclass
+class DeliveryOverview:
+    total: DeliveryCounts
+    editions: list[EditionDeliveries]
+    reasons: list[FailureReason]
+
+    @property
+    def in_progress(self) -> bool:
+        return self.total.by_status[DeliveryStatus.PENDING] > 0
+
+
+REASONS_SHOWN = 10
+
+
+def _reason_kind(text: str) -> str:
+    """`smtp 550 recipient refused: <a@b.c> no such user` → `smtp 550 recipient refused`; a word without a
+    colon (`no_contact`) stays. Anything that still looks like an address is dropped."""
+    kind = text.split(":", 1)[0].strip()[:80]
+    return "" if "@" in kind else kind
+
+
+def alert_delivery_overview(*, alert: Alert) -> DeliveryOverview:
+    """Delivery counts of an alert per edition and in total, when the last message went out, and the main
+    failure reasons. Three grouped queries, whatever the number of rows."""
+    rows = Delivery.objects.filter(alert=alert).order_by()
+    per_edition: dict[Any, DeliveryCounts] = {}
+    total = DeliveryCounts()
+    for edition_id, channel, status, count, last in rows.values_list("edition_id", "channel", "status").annotate(
+            n=Count("id"), last=Max("sent_at")):
+        counts = per_edition.setdefault(edition_id, DeliveryCounts())
+        for target in (counts, total):
+            target.add(channel, status, count)
+            if last is not None and (target.last_sent_at is None or last > target.last_sent_at):
+                target.last_sent_at = last
+    editions = [EditionDeliveries(edition=e, counts=per_edition[e.pk])
+                for e in AlertEdition.objects.filter(pk__in=list(per_edition)).order_by("-number")]
+    # The reason's kind is cut in the database (the text before the first colon), so the groups stay few.
+    colon = StrIndex("last_error", Value(":"))
+    head = Case(When(colon_at__gt=0, then=Left("last_error", F("colon_at") - 1)), default=Left("last_error", 80))
+    kinds: dict[tuple[str, str], int] = {}
+    failing = rows.exclude(last_error="").filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.SUPPRESSED,
+                                                             DeliveryStatus.PENDING])
+    for status, text, count in (failing.annotate(colon_at=colon).annotate(head=head)
+                                .values_list("status", "head").annotate(n=Count("id"))):
+        key = (status, _reason_kind(text or ""))
+        kinds[key] = kinds.get(key, 0) + count
+    reasons = sorted((FailureReason(status=s, reason=r or "?", count=n) for (s, r), n in kinds.items()),
+                     key=lambda f: (-f.count, f.status, f.reason))[:REASONS_SHOWN]
+    return DeliveryOverview(total=total, editions=editions, reasons=reasons)
+
+
+CASES_SHOWN = 50
+
+
+@dataclass
+class CheckInOverview:
+    """The answers to an alert's personal links: answers and people per status ("safe", "need_help"), what they
+    did to incident registries (people per effect), the cases they opened that the actor may open (newest
+    first, at most CASES_SHOWN) and how many others there are, the incidents of the alert the actor may see."""
+
+    answers: dict[str, int]
+    people: dict[str, int]
+    registry: dict[str, int]
+    last_at: datetime.datetime | None
+    cases: list[ProtectionCase]
+    cases_total: int
+    incidents: list[Incident]
+
+    @property
+    def total(self) -> int:
+        return sum(self.answers.values())
+
+    @property
+    def cases_not_shown(self) -> int:
+        return self.cases_total - len(self.cases)
+
+
+def alert_checkin_overview(*, actor: Any, alert: Alert) -> CheckInOverview:
+    rows = CheckIn.objects.filter(delivery__alert=alert).order_by()
+    answers, people = dict.fromkeys(CheckInStatus.values, 0), dict.fromkeys(CheckInStatus.values, 0)
+    last_at = None
+    for status, n, registrants, users, last in rows.values_list("status").annotate(
+            n=Count("id"), registrants=Count("registration", distinct=True), users=Count("user", distinct=True),
+            last=Max("created_at")):
+        answers[status], people[status] = n, registrants + users
+        last_at = last if last_at is None or (last is not None and last > last_at) else last_at
+    registry = dict.fromkeys(CheckInRegistry.values, 0)
+    for effect, registrants, users in rows.exclude(registry="").values_list("registry").annotate(
+            registrants=Count("registration", distinct=True), users=Count("user", distinct=True)):
+        registry[effect] = registrants + users
+    opened = rows.filter(case__isnull=False).values("case_id")
+    cases_total = ProtectionCase.objects.filter(pk__in=opened).count()
+    cases = list(case_selectors.cases_visible(actor=actor).filter(pk__in=opened)
+                 .order_by("-created_at", "pk")[:CASES_SHOWN])
+    incidents = list(incident_selectors.incidents_visible(actor=actor).filter(
+        pk__in=AlertEdition.objects.filter(alert=alert, incident__isnull=False).values("incident_id"))
+        .order_by("reference"))
+    return CheckInOverview(answers=answers, people=people, registry=registry, last_at=last_at, cases=cases,
+                           cases_total=cases_total, incidents=incidents)

@@ -29,7 +29,7 @@ from consular.alerts.codes import DeliveryChannel, Outcome
 from consular.alerts.deliveries import deliveries_claim, delivery_result, delivery_token
 from consular.alerts.models import AlertEdition, Delivery
 from consular.core.audit import audit_record
-from consular.notify.channels import Channel, ChannelNotConfigured, Message, Status, get_channel, ratelimit
+from consular.notify.channels import Channel, ChannelNotConfigured, Message, Status, get_channel, ratelimit, sms
 from consular.travel.codes import RegistrationState
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,9 @@ _OUTCOMES = {
     Status.PERMANENT_FAILURE: Outcome.PERMANENT,
     Status.SUPPRESSED: Outcome.SUPPRESSED,
 }
-SMS_LIMIT = 300  # characters: a headline and the link, at most two concatenated SMS in Chinese
+# An SMS (headline, reply code, link) takes at most this many segments: 3 × 67 characters in Chinese (UCS-2),
+# 3 × 153 in GSM-7; a longer headline is shortened.
+SMS_MAX_SEGMENTS = 3
 
 
 @dataclass
@@ -98,13 +100,32 @@ def message_for(delivery: Delivery) -> Message:
         answer = gettext("Tell us whether you are safe or need help: %(url)s") % {"url": url}
         reference = gettext("Alert %(reference)s") % {"reference": delivery.alert.reference}
     if delivery.channel == DeliveryChannel.SMS:
-        text = f"{headline} {answer}"
-        if len(text) > SMS_LIMIT:
-            text = f"{headline[:SMS_LIMIT - len(answer) - 2]}… {answer}"
+        if delivery.reply_code:
+            with override("en" if language.lower().startswith("en") else "zh-hans"):
+                # Translators: the end of an alert SMS; keep it short (every character counts in an SMS).
+                answer = gettext("Reply 1 safe / 2 help (code %(code)s), or answer here: %(url)s") % {
+                    "code": delivery.reply_code, "url": url}
+        text = sms_text(headline, answer)
     else:
         text = "\n\n".join(part for part in (headline, body, instructions, answer, reference) if part)
     return Message(channel=delivery.channel, to=_address(delivery), subject=headline, text=text,
                    idempotency_key=str(delivery.pk), url=url, language=language)
+
+
+def sms_text(headline: str, tail: str) -> str:
+    """`headline tail` within SMS_MAX_SEGMENTS, the headline shortened (never the tail: the code and the link)."""
+    text = f"{headline} {tail}"
+    if sms.segments(text) <= SMS_MAX_SEGMENTS:
+        return text
+    mark = "..." if sms.is_gsm7(text) else "…"
+    low, high = 0, len(headline)  # the longest cut of the headline that fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sms.segments(f"{headline[:middle].rstrip()}{mark} {tail}") <= SMS_MAX_SEGMENTS:
+            low = middle
+        else:
+            high = middle - 1
+    return f"{headline[:low].rstrip()}{mark} {tail}"
 
 
 def _unwanted(delivery: Delivery) -> str:

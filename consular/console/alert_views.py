@@ -27,6 +27,8 @@ from consular.console.alert_forms import ALERT_FIELD_MAP, AlertForm, initial_fro
 from consular.core.errors import ApplicationError, form_add_error
 
 PAGE_SIZE = 50
+# The delivery report reloads itself this often while messages are pending.
+REFRESH_SECONDS = 30
 
 
 def _alert_or_404(user: User, alert_id: Any) -> Alert:
@@ -106,12 +108,31 @@ def alert_detail(request: HttpRequest, alert_id: Any) -> HttpResponse:
     editions = list(selectors.editions(alert=alert))
     latest = editions[-1]
     waiting = latest.state in (EditionState.DRAFT, EditionState.APPROVED)
+    state = services.effective_state(alert)
     return render(request, "console/alerts/detail.html", {
-        "alert": alert, "state": AlertState(services.effective_state(alert)).label,
+        "alert": alert, "state": AlertState(state).label, "state_code": state,
         "editions": list(reversed(editions)),
         "latest": latest, "waiting": waiting, "audience": targeting.audience_count(latest) if waiting else None,
         "report": deliveries.deliveries_report(alert=alert), "can_write": user.role in services.AUTHOR_ROLES,
         "own": latest.author_id == user.pk,
+    })
+
+
+@never_cache
+@login_required
+def alert_deliveries(request: HttpRequest, alert_id: Any) -> HttpResponse:
+    """How the alert's delivery is going: rows per channel and status, per edition and in total, the main
+    failure reasons, when the last message went out, and the check-in answers with the cases they opened.
+    Aggregates only (no recipient is named), for every staff member who may see the alert; the page reloads
+    itself every REFRESH_SECONDS while messages are still pending."""
+    user = staff_user(request)
+    alert = _alert_or_404(user, alert_id)
+    overview = selectors.alert_delivery_overview(alert=alert)
+    latest = selectors.latest_edition(alert=alert)
+    return render(request, "console/alerts/deliveries.html", {
+        "alert": alert, "latest": latest, "state": AlertState(services.effective_state(alert)).label,
+        "overview": overview, "checkins": selectors.alert_checkin_overview(actor=user, alert=alert),
+        "refresh_seconds": REFRESH_SECONDS if overview.in_progress else None,
     })
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("alerts/new/", alert_views.alert_new, name="alert_new"),
     path("alerts/<uuid:alert_id>/", alert_views.alert_detail, name="alert"),
     path("alerts/<uuid:alert_id>/edition/", alert_views.alert_edition, name="alert_edition"),
+    path("alerts/<uuid:alert_id>/deliveries/", alert_views.alert_deliveries, name="alert_deliveries"),
     path("alerts/<uuid:alert_id>/<str:action>/", alert_views.alert_action, name="alert_action"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path("incidents/new/", incident_views.incident_open, name="incident_open"),

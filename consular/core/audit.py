@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from consular.core import context
 from consular.core.models import AuditChainHead, AuditEntry
+from consular.core.system import SystemActor
 
 T = TypeVar("T", bound=models.Model)
 
@@ -26,6 +27,8 @@ SEAL_BATCH = 1000
 
 
 def _actor_fields(actor: Any) -> tuple[int | None, str]:
+    if isinstance(actor, SystemActor):  # the system acting on its own: no user, recorded by name
+        return None, actor.username
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, ""
     return actor.pk, actor.get_username()

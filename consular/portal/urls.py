@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from consular.portal import help_views, pwa, travel_views, views
+from consular.portal import account_views, help_views, pwa, travel_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,4 +24,13 @@ urlpatterns = [
     path("offline/", pwa.offline, name="offline"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", account_views.signup_view, name="signup"),
+    path("signup/sent/", account_views.signup_sent, name="signup_sent"),
+    path("signup/resend/", account_views.signup_resend, name="signup_resend"),
+    path("signup/verify/<str:token>/", account_views.signup_verify, name="signup_verify"),
+    path("password-reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", account_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/done/", account_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password-reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
 ]

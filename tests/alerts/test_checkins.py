@@ -81,7 +81,9 @@ def test_safe_updates_the_person_found_by_passport(roles, officers, incident):
     assert (change.source_kind, change.source_ref, change.actor_id) == ("checkin", f"delivery {delivery_id}", None)
     audit = AuditEntry.objects.filter(action="affected_person.status", object_id=str(person.pk)).get()
     assert audit.actor_id is None and audit.data["source_kind"] == "checkin"
-    assert AuditEntry.objects.filter(action="alert.checkin").count() == 1
+    assert audit.actor_username == "system:checkin"  # the system, by name
+    checkin_audit = AuditEntry.objects.get(action="alert.checkin")
+    assert (checkin_audit.actor_username, checkin_audit.data["via"]) == ("system:checkin", "link")
     assert result.checkin.affected_person == person
 
 

@@ -39,6 +39,7 @@ class SmsReceiptView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    throttle_classes: list[Any] = []  # every receipt comes from the gateway's address; the signature is checked
 
     @extend_schema(request=SmsReceiptSerializer, responses={200: SmsReceiptAnswerSerializer,
                                                             401: OpenApiResponse(description="bad signature")})

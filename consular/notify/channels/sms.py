@@ -19,6 +19,13 @@ Receipt (the gateway calls us), signed the same way with the same secret:
 
     {"id": "<gateway message id>", "reference": "<delivery id>", "status": "delivered" | "failed" |
      "undeliverable" | "rejected" | "expired" | <anything else: not final>, "reason": "..."}
+
+Inbound message (the gateway forwards an SMS a citizen sent us), signed the same way (`verify_callback`):
+
+    {"id": "<gateway message id>", "from": "+66812345678", "text": "1 4821", "received_at": "<ISO 8601>"}
+
+Length: an SMS is 160 GSM-7 characters (70 UCS-2 code units, i.e. one Chinese text) or, concatenated, 153 (67)
+per segment; `segments(text)` counts them, `GSM7` tells which alphabet a text needs.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 
@@ -38,7 +45,12 @@ KEY_ID_HEADER = "Consular-Key-Id"
 FINAL_FAILURES = frozenset({"failed", "undeliverable", "rejected", "expired"})
 
 
-class ReceiptError(ValueError):
+class CallbackError(ValueError):
+    """A gateway callback that must not be trusted (bad or stale signature: its `__cause__` is a
+    `signing.SignatureError`) or cannot be read."""
+
+
+class ReceiptError(CallbackError):
     """A receipt that must not be trusted (bad or stale signature) or cannot be read."""
 
 
@@ -109,6 +121,38 @@ class SmsGatewayChannel(Channel):
         return Outcome.delivered(provider_id, awaiting_receipt=True)
 
 
+def verify_callback(
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    secrets: Sequence[str] | None = None,
+    tolerance: int | None = None,
+    now: float | None = None,
+    error: type[CallbackError] = CallbackError,
+) -> Any:
+    """Check the signature of a callback from the gateway (a receipt, an inbound message) and read its JSON.
+
+    `headers` may use any letter case (a Django `request.headers` works). Raises `error` when the signature is
+    missing, wrong or older (or newer) than the tolerance (CONSULAR_SMS_RECEIPT_MAX_AGE_SECONDS; its
+    `__cause__` is then the SignatureError), or the body is not JSON.
+    """
+    lowered = {name.lower(): value for name, value in headers.items()}
+    try:
+        signing.verify(
+            lowered.get(signing.SIGNATURE_HEADER.lower()),
+            body,
+            list(settings.SMS_GATEWAY_SECRETS if secrets is None else secrets),
+            tolerance=settings.SMS_RECEIPT_MAX_AGE_SECONDS if tolerance is None else tolerance,
+            now=now,
+        )
+    except signing.SignatureError as problem:
+        raise error(str(problem)) from problem
+    try:
+        return json.loads(body)
+    except ValueError as problem:
+        raise error("the body is not JSON") from problem
+
+
 def verify_receipt(
     headers: Mapping[str, str],
     body: bytes,
@@ -122,21 +166,7 @@ def verify_receipt(
     `headers` may use any letter case (a Django `request.headers` works). Raises ReceiptError when the
     signature is missing, wrong or older (or newer) than the tolerance, or the body is not a receipt.
     """
-    lowered = {name.lower(): value for name, value in headers.items()}
-    try:
-        signing.verify(
-            lowered.get(signing.SIGNATURE_HEADER.lower()),
-            body,
-            list(settings.SMS_GATEWAY_SECRETS if secrets is None else secrets),
-            tolerance=settings.SMS_RECEIPT_MAX_AGE_SECONDS if tolerance is None else tolerance,
-            now=now,
-        )
-    except signing.SignatureError as error:
-        raise ReceiptError(str(error)) from error
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise ReceiptError("receipt is not JSON") from error
+    data = verify_callback(headers, body, secrets=secrets, tolerance=tolerance, now=now, error=ReceiptError)
     if not isinstance(data, dict) or not data.get("id") or not isinstance(data.get("status"), str):
         raise ReceiptError("receipt needs an id and a status")
     reported = data["status"].lower()
@@ -148,3 +178,30 @@ def verify_receipt(
     else:
         status = "pending"
     return Receipt(str(data["id"]), status, str(data.get("reference", "")), str(data.get("reason", reported)))
+
+
+# --- Length -------------------------------------------------------------------------------------------------------
+
+# The GSM 03.38 default alphabet; the characters of its extension table count twice.
+_GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+
+
+def is_gsm7(text: str) -> bool:
+    """True when the whole text can go in the GSM-7 alphabet (else the SMS is UCS-2: 70 units, not 160)."""
+    return all(c in _GSM7_BASIC or c in _GSM7_EXTENDED for c in text)
+
+
+def segments(text: str) -> int:
+    """How many SMS segments the text takes: GSM-7 160 (153 each when concatenated), else UCS-2 70 UTF-16 code
+    units (67 each)."""
+    if is_gsm7(text):
+        units, single, part = len(text) + sum(c in _GSM7_EXTENDED for c in text), 160, 153
+    else:
+        units, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    if units <= single:
+        return 1
+    return -(-units // part)
