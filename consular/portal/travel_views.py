@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from babel.lists import format_list
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -28,6 +31,7 @@ from consular.portal.help_forms import subdivision_choices
 from consular.portal.pwa import push_public_key
 from consular.portal.travel_forms import MAX_STOPS, LegFormSet, TripForm
 from consular.travel import selectors, services
+from consular.travel.codes import Channel
 
 # The service's field paths that are not the trip form's field names.
 FIELD_MAP = {
@@ -53,6 +57,11 @@ def trips(request: HttpRequest) -> HttpResponse:
     _citizen(request)
     registrations = list(selectors.registration_list(actor=request.user, filters={}))
     audit_read_many(actor=request.user, objects=list(registrations), fields=LIST_PERSONAL, purpose="portal")
+    locale = to_locale(get_language() or settings.LANGUAGE_CODE)
+    for registration in registrations:
+        # The channels besides Web Push (said separately, per phone), as the language lists them: "SMS 和 电子邮件".
+        labels = [str(Channel(c).label) for c in registration.channels if c in Channel.values and c != Channel.PUSH]
+        registration.channel_list = format_list(labels, locale=locale) if labels else ""
     return render(request, "portal/travel/list.html",
                   {"registrations": registrations, "vapid_public_key": push_public_key()})
 

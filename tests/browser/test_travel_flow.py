@@ -92,8 +92,9 @@ def test_citizen_registers_a_trip_with_two_stops_on_a_phone(
     expect(item.locator(".trip__title")).to_contain_text("清迈")
     expect(item).to_contain_text(day(5))
     expect(item).to_contain_text(day(14))
-    # Without a VAPID key: no push button, the sentence that alerts come by SMS or email.
+    # Without a VAPID key: no push button, the sentence that alerts come by the channel chosen (SMS).
     expect(item.locator(".push-optin__fallback")).to_be_visible()
+    expect(item.locator(".push-optin__fallback")).to_contain_text("短信")
     expect(item.locator("[data-push-action]")).to_have_count(0)
     assert lang(page) == "zh-hans"
     assert_fits(page)

@@ -83,3 +83,21 @@ def test_cancel_from_the_list(client: Client, roles: dict[str, Any], make_user: 
     assert not TripLeg.objects.filter(registration=mine, active=True).exists()
     assert Registration.objects.get(pk=other.pk).state == "active"
     assert client.get(f"/travel/{mine.pk}/cancel/").status_code == 405
+
+
+def test_the_list_says_how_alerts_will_come(client: Client, roles: dict[str, Any]) -> None:
+    """The sentence names the channels the citizen chose, in the page's language, and Web Push apart."""
+    citizen = roles["citizen"]
+    email_sms = services.registration_create(actor=citizen, data=registration_in())
+    webhook = services.registration_create(actor=citizen, data=registration_in(channels=["webhook"]))
+    client.force_login(citizen)
+
+    def sentence(registration: Registration, language: str) -> str:
+        client.post("/i18n/setlang/", {"language": language, "next": "/"})
+        page = client.get("/travel/").content.decode()
+        item = page[page.index(f'id="r-{registration.pk}"'):]
+        return re.search(r'class="hint push-optin__fallback">(.*?)</p>', item, re.S).group(1)  # type: ignore[union-attr]
+
+    assert sentence(email_sms, "en") == "Safety alerts for this trip come by Email and SMS."
+    assert "电子邮件和短信" in sentence(email_sms, "zh-hans")
+    assert "Ministry channels" in sentence(webhook, "en") and "SMS" not in sentence(webhook, "en")
