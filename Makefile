@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy consular config tests
+	$(BIN)/mypy consular config tests bench scripts
 
 test-sqlite: install browser-deps
 	$(MAKE) --no-print-directory pytest-sqlite

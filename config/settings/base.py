@@ -159,6 +159,11 @@ CONSULAR_DEPLOYMENT = {
         "CONSULAR_MISSIONS_FILE", str(BASE_DIR / "consular" / "core" / "data" / "missions.toml")
     ),
 }
+# The alert editor's map: a raster tile URL template ({z}/{x}/{y}, e.g. https://tiles.example.org/{z}/{x}/{y}.png)
+# drawn under the static world outline, and its attribution. Empty: the outline only, and officers' browsers fetch
+# nothing from another server.
+CONSULAR_MAP_TILE_URL = env_str("CONSULAR_MAP_TILE_URL", "")
+CONSULAR_MAP_TILE_ATTRIBUTION = env_str("CONSULAR_MAP_TILE_ATTRIBUTION", "")
 # Seconds between audit-chain sealing passes run by `consular worker`.
 AUDIT_SEAL_INTERVAL = env_int("CONSULAR_AUDIT_SEAL_INTERVAL", 5)
 # Benchmarks only: expose POST /api/v1/bench/floor (one INSERT), the floor the hotline benchmark compares to.

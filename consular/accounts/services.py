@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -137,8 +137,9 @@ def citizen_sign_up(*, actor: Any, email: str, password: str, phone: str = "", c
 
     The caller's answer must not depend on the result (`created`, `renewed` or `existing`), so that nobody learns
     whether an address has an account: a new address gets an account and the link; a pending (never verified)
-    account gets the new password and a new link (the older links stop working); an address that already has an
-    account gets a "you already have an account" email and nothing changes. Invalid input: `invalid` with
+    account gets the new password and a new link (the older links stop working, unless the password is the same);
+    an address that already has an account gets a "you already have an account" email and nothing changes.
+    Invalid input: `invalid` with
     `email`, `password`, `phone`; too many requests from the address or for the email: `rate_limited`."""
     fields: dict[str, list[StrOrPromise]] = {}
     clean_email = clean_phone = ""
@@ -179,7 +180,11 @@ def citizen_sign_up(*, actor: Any, email: str, password: str, phone: str = "", c
                 signup.mail_verification(to=clean_email, user=user)
                 return SIGNUP_CREATED
         if existing is not None and signup.is_pending(existing):
-            existing.password, existing.phone = hashed, clean_phone
+            # The same password again (a retry without Idempotency-Key, a second tap): the hash is kept, so the
+            # links already sent keep working; another password replaces it and ends them.
+            if not check_password(password, existing.password):
+                existing.password = hashed
+            existing.phone = clean_phone
             existing.save(update_fields=["password", "phone", "phone_hash"])
             audit_record(actor=actor, action="citizen.signup", obj=existing,
                          data={"phone": bool(clean_phone), "renewed": True})
@@ -191,10 +196,19 @@ def citizen_sign_up(*, actor: Any, email: str, password: str, phone: str = "", c
     return SIGNUP_EXISTING
 
 
-def citizen_verify(*, token: str) -> User:
+def citizen_verify(*, token: str, password: str) -> User:
     """Follow the verification link: the pending account becomes active (the caller then signs it in).
-    A link that expired, was tampered with, was used or was replaced: `invalid` with the field `token`."""
+    A link that expired, was tampered with, was used or was replaced: `invalid` with the field `token`.
+
+    The password of the account must be given too (`invalid` with the field `password` otherwise): anyone may
+    sign up again with a pending account's address, which sets a new password and mails a new link to the
+    address; without this check the owner of the address, following that link, would activate an account whose
+    password someone else chose (and knows)."""
     user = signup.verification_user(token)
+    if not password or len(password) > 128 or not check_password(password, user.password):
+        raise ApplicationError(ErrorCode.INVALID, _("The account could not be activated."), fields={"password": [
+            _("This is not the password chosen for this account. If you do not remember it, sign up again with "
+              "the same address: you get a new link.")]})
     with transaction.atomic():
         activated = User.objects.filter(
             pk=user.pk, is_active=False, last_login__isnull=True, password=user.password
@@ -254,5 +268,11 @@ def password_reset_request_record(*, actor: Any, email: str, users: list[User]) 
 
 
 def password_reset_record(*, user: User) -> None:
-    """Audit a password set through a reset link (Django's form saves it)."""
-    audit_record(actor=user, action="user.password_reset", obj=user)
+    """Audit a password set through a reset link (Django's form saves it), and revoke the account's API tokens:
+    whoever knew the old password (the reason for a reset, often) must not keep the app signed in with it.
+    (Browser sessions end by themselves: Django checks the password hash in each session.)"""
+    with transaction.atomic():
+        audit_record(actor=user, action="user.password_reset", obj=user)
+        live = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+        for token in live:
+            token_revoke(actor=user, token=token)

@@ -48,7 +48,12 @@ def email_clean(raw: str) -> str:
     text = (raw or "").strip()
     if not text:
         raise ValueInvalid(gettext_lazy("This field is required."))
-    return normalise_email(text).lower()
+    clean = normalise_email(text).lower()
+    # The pattern's IGNORECASE lets a few non-ASCII letters through ("İ" matches "i"); lowered, they are no
+    # longer the ASCII local part the address must have (nor the user name of the same mailbox).
+    if not clean.rpartition("@")[0].isascii():
+        raise ValueInvalid(gettext_lazy("This is not a valid e-mail address."))
+    return clean
 
 
 def phone_clean(raw: str) -> str:

@@ -165,7 +165,11 @@ def _previous(delivery: Delivery) -> Any:
 # --- The registry -------------------------------------------------------------------------------------------------
 
 def _find_in_registry(incident: Incident, registration: Registration) -> AffectedPerson | None:
-    """An exact passport match (a single one), else the single `match`-level name candidate, else None."""
+    """The person linked to this registration (a list import's match), else an exact passport match (a single
+    one), else the single `match`-level name candidate, else None."""
+    linked = AffectedPerson.objects.filter(incident=incident, registration_id=registration.pk).first()
+    if linked is not None:
+        return linked
     passport = registration.passport_number.strip()
     if passport:
         same = list(AffectedPerson.objects.filter(

@@ -216,11 +216,16 @@ class DeliveryOverview:
 REASONS_SHOWN = 10
 
 
+# A phone number (7 digits or more, with single separators between them) in a provider's reason.
+_PHONE_IN_TEXT = re.compile(r"\+?\d(?:[\s\-.()/]?\d){6,}")
+
+
 def _reason_kind(text: str) -> str:
     """`smtp 550 recipient refused: <a@b.c> no such user` → `smtp 550 recipient refused`; a word without a
-    colon (`no_contact`) stays. Anything that still looks like an address is dropped."""
+    colon (`no_contact`) stays. Anything that still looks like an address is dropped, a phone number masked
+    (`invalid number +66812345678` → `invalid number …`)."""
     kind = text.split(":", 1)[0].strip()[:80]
-    return "" if "@" in kind else kind
+    return "" if "@" in kind else _PHONE_IN_TEXT.sub("…", kind)
 
 
 def alert_delivery_overview(*, alert: Alert) -> DeliveryOverview:

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consular.accounts.models import Role
-from consular.alerts import deliveries
+from consular.alerts import deliveries, targeting
 from consular.alerts.area import Area, area_clean
 from consular.alerts.codes import (
     IN_FORCE_STATES,
@@ -254,6 +254,16 @@ def alert_create(*, actor: Any, data: AlertIn) -> Alert:
                      data={"reference": alert.reference, "edition": edition.number, "level": edition.level,
                            "countries": clean.countries})
     return alert
+
+
+def alert_reach_estimate(*, actor: Any, data: AlertIn) -> targeting.AudienceCount:
+    """The editor's "count reach": the audience of an alert as typed (area, countries, validity), checked like a
+    save (same field errors, same district rule) and saving nothing. Counts only: no personal data is read out."""
+    _require_author_role(actor)
+    clean = _validate(actor, data)
+    _require_district(actor, clean.area, clean.countries)
+    return targeting.audience_preview(area=clean.area, countries=clean.countries, valid_from=data.valid_from,
+                                      valid_until=data.valid_until)
 
 
 def alert_edition_add(*, actor: Any, alert: Alert, data: AlertIn) -> AlertEdition:

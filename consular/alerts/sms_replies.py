@@ -7,7 +7,8 @@ number (`deliveries.reply_codes_assign`); its text ends "Reply 1 safe / 2 help (
 
 Replies (`sms_reply_receive`, behind `POST /api/v1/sms/inbound`). The words are read after NFKC (full-width digits
 and letters count), case-insensitive: an answer word (`1`, `SAFE`, `OK`, `平安`, `安全` — `2`, `HELP`, `SOS`,
-`求助`, `救命`) and a code, in either order ("1 4821", "4821 1", "平安 4821", "4821平安"), or the answer alone.
+`求助`, `救命`) and a code, in either order ("1 4821", "4821 1", "平安 4821", "4821平安"; "14821" too, when only one of
+its readings is a code of that number), or the answer alone.
 Whatever follows is the citizen's message (kept with the check-in, as on the page). With a code, the message of
 that number with that code is answered; without one, the number's messages still answered (past neither their
 alert's validity nor its cancellation, plus ALERTS_CHECKIN_GRACE_HOURS, and not failed): one alert for one
@@ -68,6 +69,9 @@ class Parsed:
     status: str | None  # "safe", "need_help", or None (no answer word where one was expected)
     code: str | None
     message: str = ""
+    # No answer word, but one run of digits that may be an answer and a code typed without a space ("14821",
+    # "48212"): the (status, code) readings, tried against the number's codes (`reply_unglue`).
+    glued: tuple[tuple[str, str], ...] = ()
 
 
 def _status(word: str) -> str | None:
@@ -100,8 +104,30 @@ def reply_parse(text: str) -> Parsed:
     elif CODE.fullmatch(first) and second and _status(second) is not None:
         status, code, end = _status(second), first, tokens[1].end()
     else:
-        return Parsed(None, first if CODE.fullmatch(first) else None)
+        glued: list[tuple[str, str]] = []
+        if first.isdigit() and 5 <= len(first) <= 7:
+            for answer, rest in ((first[0], first[1:]), (first[-1], first[:-1])):
+                if _status(answer) is not None and CODE.fullmatch(rest) and not rest.startswith("0"):
+                    glued.append((str(_status(answer)), rest))
+        message = text[tokens[0].end():].strip(_STRIP + "\u3000")[:MESSAGE_MAX] if glued else ""
+        return Parsed(None, first if CODE.fullmatch(first) else None, message, tuple(glued))
     return Parsed(status, code, text[end:].strip(_STRIP + "\u3000")[:MESSAGE_MAX])
+
+
+def reply_unglue(parsed: Parsed, phone_hash: str) -> Parsed:
+    """An answer and a code typed without a space ("14821" for "1 4821"): read so when exactly one reading names
+    a code of that number and the digits as a whole do not; otherwise the reply as parsed."""
+    if parsed.status is not None or not parsed.glued or not phone_hash:
+        return parsed
+    mine = Delivery.objects.filter(phone_hash=phone_hash, channel=DeliveryChannel.SMS)
+    if parsed.code is not None and mine.filter(reply_code=parsed.code).exists():
+        return parsed  # the whole is a code: a code without an answer
+    codes = set(mine.filter(reply_code__in=[code for _answer, code in parsed.glued])
+                .values_list("reply_code", flat=True))
+    readings = [(status, code) for status, code in parsed.glued if code in codes]
+    if len(readings) != 1:
+        return parsed
+    return Parsed(readings[0][0], readings[0][1], parsed.message)
 
 
 @dataclass
@@ -205,7 +231,7 @@ def sms_reply_receive(*, data: InboundIn, now: datetime.datetime | None = None) 
     if known is not None:
         return ReceiveResult(known, repeated=True)
     phone_hash = keyed_hash(data.phone, kind="phone")
-    parsed = reply_parse(data.text)
+    parsed = reply_unglue(reply_parse(data.text), phone_hash)
     resolution = reply_resolve(phone_hash=phone_hash, parsed=parsed, now=now)
     with transaction.atomic():
         reply = SmsReply(gateway_id=gateway_id, phone=data.phone.strip(), phone_hash=phone_hash,

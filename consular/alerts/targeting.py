@@ -7,6 +7,7 @@ their child subdivisions. A subscriber who owns a registration already reached i
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,9 @@ def audience_registrations(edition: AlertEdition) -> QuerySet[Registration]:
 
 
 def edition_country_codes(edition: AlertEdition) -> list[str]:
+    preview = getattr(edition, "preview_countries", None)  # an edition not saved (`audience_preview`)
+    if preview is not None:
+        return list(preview)
     return list(AlertEditionCountry.objects.filter(edition=edition).values_list("country_id", flat=True))
 
 
@@ -115,3 +119,11 @@ def audience_count(edition: AlertEdition) -> AudienceCount:
                       .values_list("country_id", "n"))
     return AudienceCount(registrations=registrations.count(), subscribers=subscribers.count(),
                          by_channel=by_channel, by_country=dict(sorted(by_country.items())))
+
+
+def audience_preview(*, area: Area, countries: list[str], valid_from: datetime.datetime,
+                     valid_until: datetime.datetime) -> AudienceCount:
+    """The estimate for an area, countries and validity not saved (the alert editor's "count reach")."""
+    edition = AlertEdition(area=area.as_json(), valid_from=valid_from, valid_until=valid_until)
+    edition.preview_countries = list(countries)  # type: ignore[attr-defined]
+    return audience_count(edition)

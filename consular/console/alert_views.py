@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -59,9 +60,27 @@ def alert_list(request: HttpRequest) -> HttpResponse:
                                                          "can_write": user.role in services.AUTHOR_ROLES})
 
 
+def _map_context() -> dict[str, str]:
+    """The area map's optional raster tiles (empty: the static world outline only)."""
+    return {"map_tile_url": settings.CONSULAR_MAP_TILE_URL,
+            "map_tile_attribution": settings.CONSULAR_MAP_TILE_ATTRIBUTION}
+
+
 def _form_page(request: HttpRequest, user: User, alert: Alert | None) -> HttpResponse:
     status = 200
-    if request.method == "POST":
+    audience = None
+    if request.method == "POST" and "count_reach" in request.POST:
+        # "Count reach": the estimated audience of the area and validity as typed; nothing is saved.
+        form = AlertForm(request.POST)
+        if form.is_valid():
+            try:
+                audience = services.alert_reach_estimate(actor=user, data=form.alert_in())
+            except ApplicationError as error:
+                form_add_error(form, error, ALERT_FIELD_MAP)
+                status = _status(error)
+        else:
+            status = 400
+    elif request.method == "POST":
         form = AlertForm(request.POST)
         if form.is_valid():
             try:
@@ -84,7 +103,8 @@ def _form_page(request: HttpRequest, user: User, alert: Alert | None) -> HttpRes
     else:
         latest = selectors.latest_edition(alert=alert)
         form = AlertForm(initial=initial_from(latest) if latest else initial_new())
-    return render(request, "console/alerts/form.html", {"form": form, "alert": alert}, status=status)
+    return render(request, "console/alerts/form.html",
+                  {"form": form, "alert": alert, "audience": audience, **_map_context()}, status=status)
 
 
 @never_cache
@@ -114,7 +134,7 @@ def alert_detail(request: HttpRequest, alert_id: Any) -> HttpResponse:
         "editions": list(reversed(editions)),
         "latest": latest, "waiting": waiting, "audience": targeting.audience_count(latest) if waiting else None,
         "report": deliveries.deliveries_report(alert=alert), "can_write": user.role in services.AUTHOR_ROLES,
-        "own": latest.author_id == user.pk,
+        "own": latest.author_id == user.pk, **_map_context(),
     })
 
 

@@ -61,8 +61,9 @@ from consular.incidents.codes import (
     InquiryState,
     PersonStatus,
 )
-from consular.incidents.import_models import ImportStatus, ListImport, MatchReview, ReviewState
+from consular.incidents.import_models import CandidateKind, ImportStatus, ListImport, MatchReview, ReviewState
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry
+from consular.travel.selectors import STAFF_READER_ROLES, registrations_visible
 
 PAGE_SIZE = 50
 REVIEW_PAGE_SIZE = 20
@@ -81,6 +82,7 @@ CANDIDATE_FIELDS = ["name_zh", "name_latin", "birth_date"]
 CALLBACK_FIELDS = ["inquirer_name", "inquirer_relation", "inquirer_phone", "inquirer_email"]
 REVIEW_FIELDS = ["values"]
 REVIEW_CANDIDATE_FIELDS = ["name_zh", "name_latin", "other_names", "birth_date", "passport_number", "status"]
+REVIEW_REGISTRATION_FIELDS = ["name_zh", "name_latin", "birth_date", "passport_number", "phone"]
 # The row values of a review, in the order shown next to the candidate.
 REVIEW_ROWS = ["name_zh", "name_latin", "other_names", "sex", "birth_date", "passport_number", "nationality",
                "status", "hospital", "last_known_location", "seat_or_room", "note"]
@@ -342,7 +344,9 @@ def _person_context(user: User, incident: Incident, person: AffectedPerson, boun
             forms["next_of_kin"] = NextOfKinForm()
         forms.update(bound)
     code, text = public_texts(person)
+    registration = selectors.linked_registration(actor=user, person=person)
     return _base(user, incident, person=person, history=history, inquiries=inquiries, forms=forms,
+                 registration=registration, registration_legs=list(registration.legs.all()) if registration else [],
                  public_status=code, public_text=text, gated=code == AWAITING_NOTIFICATION,
                  other_names=[n for n in person.other_names.splitlines() if n.strip()],
                  show_passport=selectors.sees_passport_numbers(user), open_action=next(iter(bound), ""))
@@ -352,7 +356,11 @@ def _render_person(request: HttpRequest, user: User, incident: Incident, person_
                    bound: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
     person = _person_or_404(user, incident, person_id)
     context = _person_context(user, incident, person, bound or {})
-    audit_read(actor=user, obj=person, fields=selectors.person_fields_read(user, PERSON_FIELDS))
+    audit_read(actor=user, obj=person,
+               fields=selectors.person_fields_read(user, [*PERSON_FIELDS, "emergency_contact"]))
+    if context["registration"] is not None:
+        audit_read(actor=user, obj=context["registration"], fields=selectors.LINKED_REGISTRATION_FIELDS,
+                   purpose="incident_person")
     audit_read_many(actor=user, objects=list(context["inquiries"]), fields=INQUIRY_LIST_FIELDS, purpose="person")
     return render(request, "console/incidents/person.html", context, status=status)
 
@@ -566,6 +574,29 @@ class ReviewRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# A review of kind registration compares the row with these of the candidate trip registration.
+REVIEW_REGISTRATION_ROWS = ["name_zh", "name_latin", "birth_date", "passport_number", "phone"]
+
+
+def _review_registrations(user: User, reviews: list[MatchReview]) -> dict[str, Any]:
+    """The candidate registrations of the reviews that the user may read (the registrations' own rule), each
+    recorded as read."""
+    ids = [r.registration_id for r in reviews if r.registration_id is not None]
+    if not ids or user.role not in STAFF_READER_ROLES:
+        return {}
+    found: list[Any] = list(registrations_visible(actor=user).filter(pk__in=ids))
+    audit_read_many(actor=user, objects=found, fields=REVIEW_REGISTRATION_FIELDS, purpose="review_candidates")
+    return {str(r.pk): r for r in found}
+
+
+def _registration_value(registration: Any, name: str) -> Any:
+    if registration is None:
+        return ""
+    if name == "birth_date":
+        return registration.birth_date.isoformat() if registration.birth_date else ""
+    return getattr(registration, name, "")
+
+
 def _candidate_value(person: AffectedPerson, name: str) -> Any:
     if name == "other_names":
         return "; ".join(n for n in person.other_names.splitlines() if n.strip())
@@ -605,18 +636,24 @@ def review_queue(request: HttpRequest, incident_id: Any, *, bound: dict[str, Rev
     page_obj = Paginator(qs, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     reviews: list[MatchReview] = list(page_obj.object_list)
     others = import_selectors.review_other_persons(reviews=reviews)
+    trips = _review_registrations(user, reviews)
     rows = []
     for review in reviews:
         values = imports.review_values(review)
-        shown = [(str(MAPPING_LABELS.get(n, n)), _row_value(values, n), _candidate_value(review.candidate, n))
-                 for n in REVIEW_ROWS]
+        trip = trips.get(str(review.registration_id)) if review.registration_id else None
+        if review.candidate_kind == CandidateKind.REGISTRATION:
+            shown = [(str(MAPPING_LABELS.get(n, n)), _row_value(values, n), _registration_value(trip, n))
+                     for n in REVIEW_REGISTRATION_ROWS]
+        else:
+            shown = [(str(MAPPING_LABELS.get(n, n)), _row_value(values, n), _candidate_value(review.candidate, n))
+                     for n in REVIEW_ROWS]
         shown = [row for row in shown if row[1] or row[2]]
         rows.append(ReviewRow(
             review=review, values=shown, reasons=[reason_text(r) for r in imports.review_reasons(review)],
             others=[(others[str(o["person"])], float(o.get("score", 0))) for o in review.others
                     if str(o.get("person")) in others],
             form=bound.get(str(review.pk)) or ReviewDecisionForm(), line=review.import_row.line,
-            percent=round(review.score * 100),
+            percent=round(review.score * 100), extra={"registration": trip},
         ))
     audit_read_many(actor=user, objects=list(reviews), fields=REVIEW_FIELDS, purpose="review_queue")
     persons = {r.candidate.pk: r.candidate for r in reviews} | {p.pk: p for p in others.values()}
@@ -652,7 +689,14 @@ def _decide(request: HttpRequest, incident_id: Any, review_id: Any, confirm: boo
         form_add_error(form, error)
         return review_queue(request, incident.pk, bound={str(review.pk): form}, status=_status(error))
     line = done.import_row.line
-    if confirm:
+    if done.candidate_kind == CandidateKind.REGISTRATION:
+        if confirm:
+            messages.success(request, _("Line %(line)s: the person is linked to the trip registration.")
+                             % {"line": line})
+        else:
+            messages.success(request, _("Line %(line)s: not that trip registration; nothing linked.")
+                             % {"line": line})
+    elif confirm:
         messages.success(request, _("Line %(line)s is the same person: linked.") % {"line": line})
     else:
         messages.success(request, _("Line %(line)s is a new person: added to the registry.") % {"line": line})

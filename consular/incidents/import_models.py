@@ -50,6 +50,14 @@ class RowOutcome(models.TextChoices):
     REVIEW = "review", _("Possible match, waiting for an officer")
 
 
+class CandidateKind(models.TextChoices):
+    """What a review's candidate is: a person of the registry (confirm links the row to them) or a trip
+    registration (confirm links the person the row became to it)."""
+
+    PERSON = "person", _("A person of the registry")
+    REGISTRATION = "registration", _("A trip registration")
+
+
 class ReviewState(models.TextChoices):
     PENDING = "pending", _("Waiting for an officer")
     CONFIRMED = "confirmed", _("Confirmed: the same person")
@@ -75,6 +83,10 @@ class ListImport(BaseModel):
     created = models.PositiveIntegerField(default=0)
     review = models.PositiveIntegerField(default=0)
     skipped_same = models.PositiveIntegerField(default=0, help_text="Rows already imported for this incident.")
+    registrations_linked = models.PositiveIntegerField(
+        default=0, help_text="Rows whose person was linked to a trip registration (a confident match).")
+    registration_reviews = models.PositiveIntegerField(
+        default=0, help_text="Rows whose possible trip registration went to the review queue.")
     bad = models.PositiveIntegerField(default=0, help_text="Rows with at least one error.")
     errors = models.JSONField(
         default=list,
@@ -140,9 +152,13 @@ class MatchReview(BaseModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="match_reviews")
-    import_row = models.OneToOneField(ImportRow, on_delete=models.PROTECT, related_name="review")
+    import_row = models.ForeignKey(ImportRow, on_delete=models.PROTECT, related_name="reviews")
     values = EncryptedTextField(help_text="The row's normalised values, JSON.")
-    candidate = models.ForeignKey(AffectedPerson, on_delete=models.PROTECT, related_name="+")
+    candidate_kind = models.CharField(max_length=12, choices=CandidateKind.choices, default=CandidateKind.PERSON)
+    candidate = models.ForeignKey(AffectedPerson, on_delete=models.PROTECT, related_name="+",
+                                  help_text="kind person: the candidate; kind registration: the row's person.")
+    registration = models.ForeignKey("travel.Registration", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", help_text="kind registration: the candidate registration.")
     score = models.FloatField()
     reasons = models.JSONField(default=list)
     others = models.JSONField(default=list, help_text='Other candidates worth a look: [{"person", "score"}].')
@@ -159,6 +175,12 @@ class MatchReview(BaseModel):
             models.CheckConstraint(condition=Q(state="pending") | Q(decided_at__isnull=False),
                                    name="decided_review_has_decided_at"),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="match_review_score_range"),
+            models.UniqueConstraint(fields=["import_row", "candidate_kind"], name="match_review_once_per_row_kind"),
+            models.UniqueConstraint(fields=["candidate", "registration"], condition=Q(candidate_kind="registration"),
+                                    name="registration_review_once_per_pair"),
+            models.CheckConstraint(condition=Q(candidate_kind="person", registration__isnull=True)
+                                   | Q(candidate_kind="registration", registration__isnull=False),
+                                   name="registration_review_has_registration"),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,11 @@ one, `tabular.suggest_mapping`) and checks each row against the registry's own r
   officer corrects a death, with a note). A hospitalised status needs the hospital, and a hospital is only
   given with that status (the registry's rule), checked per row before anything is written.
 
+After a row was linked or created (and after an officer decided a review of it), the row is also matched against
+the trip registrations (`registration_matching`): a confident match links the person to the registration and
+fills their missing particulars, a possible one becomes a review of kind `registration`. The import counts
+`registrations_linked` and `registration_reviews`.
+
 `review_confirm` links the row to the candidate (or to another candidate it names) and applies the row's status
 as above; `review_reject` creates a new person from the row. Both are audited. The pending reviews of an
 incident are its dashboard's review queue (`import_models.pending_review_count`).
@@ -52,6 +57,7 @@ from consular.core.models import Country
 from consular.incidents import selectors, tabular
 from consular.incidents.codes import IncidentStatus, PersonStatus, Sex, SourceKind
 from consular.incidents.import_models import (
+    CandidateKind,
     ImportMode,
     ImportRow,
     ImportStatus,
@@ -62,7 +68,14 @@ from consular.incidents.import_models import (
     RowOutcome,
 )
 from consular.incidents.models import AffectedPerson, Incident
+from consular.incidents.registration_matching import (
+    RegistrationOutcome,
+    match_registration,
+    registration_link,
+    registration_linkable,
+)
 from consular.incidents.services import WRITER_ROLES, PersonIn, Source, person_add, person_set_status
+from consular.travel.models import Registration
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -424,6 +437,7 @@ def _import_rows(*, actor: Any, incident: Incident, common: dict[str, Any], pars
         imported = ListImport.objects.create(**common, status=ImportStatus.IMPORTED, total=parsed.total)
         seen = _already_imported(incident, [r.fingerprint for r in good])
         counts = dict.fromkeys(RowOutcome.values, 0)
+        trips = dict.fromkeys(RegistrationOutcome, 0)
         skipped = statuses = 0
         late: list[_Error] = []
         for row in good:
@@ -432,7 +446,7 @@ def _import_rows(*, actor: Any, incident: Incident, common: dict[str, Any], pars
                 continue
             try:
                 with transaction.atomic():
-                    outcome, changed = _take_row(actor, incident, imported, row, kind)
+                    outcome, changed, trip = _take_row(actor, incident, imported, row, kind)
             except ApplicationError as exc:
                 late.extend(_service_errors(row.line, exc, mapping))
                 if mode == ImportMode.ALL_OR_NOTHING:
@@ -441,22 +455,29 @@ def _import_rows(*, actor: Any, incident: Incident, common: dict[str, Any], pars
                 continue
             counts[outcome] += 1
             statuses += changed
+            trips[trip] += 1
         all_errors = errors + late
         imported.linked, imported.created = counts[RowOutcome.LINKED], counts[RowOutcome.CREATED]
         imported.review, imported.skipped_same, imported.bad = counts[RowOutcome.REVIEW], skipped, len(bad_lines)
         imported.errors, imported.errors_total = _stored_errors(all_errors), len(all_errors)
+        imported.registrations_linked = trips[RegistrationOutcome.LINKED]
+        imported.registration_reviews = trips[RegistrationOutcome.REVIEW]
         imported.save(update_fields=["linked", "created", "review", "skipped_same", "bad", "errors", "errors_total",
-                                     "updated_at"])
+                                     "registrations_linked", "registration_reviews", "updated_at"])
         audit_record(actor=actor, action="list_import.import", obj=imported,
                      data={"incident": str(incident.pk), "kind": kind, "mode": mode, "total": parsed.total,
                            "linked": imported.linked, "created": imported.created, "review": imported.review,
-                           "skipped_same": skipped, "bad": imported.bad, "status_changes": statuses})
+                           "skipped_same": skipped, "bad": imported.bad, "status_changes": statuses,
+                           "registrations_linked": imported.registrations_linked,
+                           "registration_reviews": imported.registration_reviews})
     return imported
 
 
 def _take_row(actor: Any, incident: Incident, imported: ListImport, row: tabular.ParsedRow,
-              kind: str) -> tuple[str, int]:
-    """Link, queue for review or create, for one new row. Returns the outcome and whether a status changed."""
+              kind: str) -> tuple[str, int, RegistrationOutcome]:
+    """Link, queue for review or create, for one new row; then match the row's person against the trip
+    registrations (`registration_matching`). Returns the outcome, whether a status changed, and what became of
+    the registration match."""
     values = row.values
     ref = _ref(imported.pk, row.line)
     found = _candidates(incident, values)
@@ -464,9 +485,10 @@ def _take_row(actor: Any, incident: Incident, imported: ListImport, row: tabular
     if outcome == RowOutcome.LINKED:
         person = found[0].person
         changed = _apply_status(actor, person, values, ref, kind)
-        ImportRow.objects.create(list_import=imported, incident=incident, line=row.line,
-                                 fingerprint=row.fingerprint, outcome=outcome, person=person)
-        return outcome, int(changed)
+        import_row = ImportRow.objects.create(list_import=imported, incident=incident, line=row.line,
+                                              fingerprint=row.fingerprint, outcome=outcome, person=person)
+        trip = match_registration(actor=actor, person=person, values=values, import_row=import_row, ref=ref)
+        return outcome, int(changed), trip
     if outcome == RowOutcome.REVIEW:
         top = found[0]
         import_row = ImportRow.objects.create(list_import=imported, incident=incident, line=row.line,
@@ -477,11 +499,13 @@ def _take_row(actor: Any, incident: Incident, imported: ListImport, row: tabular
                                    values=_values_json({**values, _REASONS_KEY: list(top.reasons)}),
                                    candidate=top.person, score=min(1.0, max(0.0, top.score)),
                                    reasons=list(dict.fromkeys(reason_code(r) for r in top.reasons)), others=others)
-        return outcome, 0
+        # The registrations are matched once an officer has decided who the row is (review_confirm/_reject).
+        return outcome, 0, RegistrationOutcome.NONE
     person = person_add(actor=actor, incident=incident, data=_person_in(values, ref, kind))
-    ImportRow.objects.create(list_import=imported, incident=incident, line=row.line, fingerprint=row.fingerprint,
-                             outcome=outcome, person=person)
-    return outcome, 0
+    import_row = ImportRow.objects.create(list_import=imported, incident=incident, line=row.line,
+                                          fingerprint=row.fingerprint, outcome=outcome, person=person)
+    trip = match_registration(actor=actor, person=person, values=values, import_row=import_row, ref=ref)
+    return outcome, 0, trip
 
 
 # --- The review queue ---------------------------------------------------------------------------------------------
@@ -505,12 +529,15 @@ def _note_checked(note: str) -> str:
 def review_confirm(*, actor: Any, review: MatchReview, note: str = "",
                    person: AffectedPerson | None = None) -> MatchReview:
     """The row is the candidate (or `person`, another candidate of the same row): link it and record the row's
-    status on the person as an import would have."""
+    status on the person as an import would have; then match that person against the trip registrations.
+    A review of kind `registration`: the row's person is that registration's traveller, link them."""
     note = _note_checked(note)
     with transaction.atomic():
         review = _lock_review(review)
         _require_on_incident(actor, review.incident)
         _require_pending(review)
+        if review.candidate_kind == CandidateKind.REGISTRATION:
+            return _registration_confirm(actor, review, note, person)
         target = review.candidate
         if person is not None and person.pk != review.candidate_id:
             allowed = {str(o.get("person")) for o in review.others}
@@ -528,17 +555,53 @@ def review_confirm(*, actor: Any, review: MatchReview, note: str = "",
         audit_record(actor=actor, action="match_review.confirm", obj=review,
                      data={"incident": str(review.incident_id), "import": str(row.list_import_id), "line": row.line,
                            "person": str(target.pk), "status_changed": changed})
+        match_registration(actor=actor, person=target, values=values, import_row=row,
+                           ref=_ref(row.list_import_id, row.line))
+    return review
+
+
+def _registration_confirm(actor: Any, review: MatchReview, note: str,
+                          person: AffectedPerson | None) -> MatchReview:
+    if person is not None and person.pk != review.candidate_id:
+        raise _invalid("person", [_("Not one of this row's candidates.")])
+    assert review.registration_id is not None  # the registration_review_has_registration constraint
+    registration = Registration.objects.get(pk=review.registration_id)
+    target = review.candidate
+    problem = registration_linkable(person=target, registration=registration)
+    if problem is not None:
+        raise ApplicationError(ErrorCode.CONFLICT, problem, status=409)
+    row = review.import_row
+    ref = _ref(row.list_import_id, row.line)
+    filled = registration_link(actor=actor, person=target, registration=registration, ref=ref)
+    review.state, review.decided_by, review.decided_at, review.note = (
+        ReviewState.CONFIRMED, _user(actor), timezone.now(), note)
+    review.save(update_fields=["state", "decided_by", "decided_at", "note", "updated_at"])
+    audit_record(actor=actor, action="match_review.confirm", obj=review,
+                 data={"incident": str(review.incident_id), "import": str(row.list_import_id), "line": row.line,
+                       "person": str(target.pk), "kind": CandidateKind.REGISTRATION,
+                       "registration": str(registration.pk), "filled": filled})
     return review
 
 
 def review_reject(*, actor: Any, review: MatchReview, note: str = "") -> MatchReview:
-    """The row is nobody of the registry: create a new person from it (source import:<import id>:<line>)."""
+    """The row is nobody of the registry: create a new person from it (source import:<import id>:<line>), then
+    match that person against the trip registrations. A review of kind `registration`: the row's person is not
+    that registration's traveller; nothing is linked (and the pair is not proposed again)."""
     note = _note_checked(note)
     with transaction.atomic():
         review = _lock_review(review)
         _require_on_incident(actor, review.incident)
         _require_pending(review)
         row = review.import_row
+        if review.candidate_kind == CandidateKind.REGISTRATION:
+            review.state, review.decided_by, review.decided_at, review.note = (
+                ReviewState.REJECTED, _user(actor), timezone.now(), note)
+            review.save(update_fields=["state", "decided_by", "decided_at", "note", "updated_at"])
+            audit_record(actor=actor, action="match_review.reject", obj=review,
+                         data={"incident": str(review.incident_id), "import": str(row.list_import_id),
+                               "line": row.line, "person": str(review.candidate_id),
+                               "kind": CandidateKind.REGISTRATION, "registration": str(review.registration_id)})
+            return review
         values = _values_from_json(review_values(review))
         person = person_add(actor=actor, incident=review.incident,
                             data=_person_in(values, _ref(row.list_import_id, row.line), row.list_import.kind))
@@ -550,4 +613,6 @@ def review_reject(*, actor: Any, review: MatchReview, note: str = "") -> MatchRe
         audit_record(actor=actor, action="match_review.reject", obj=review,
                      data={"incident": str(review.incident_id), "import": str(row.list_import_id), "line": row.line,
                            "person": str(person.pk)})
+        match_registration(actor=actor, person=person, values=values, import_row=row,
+                           ref=_ref(row.list_import_id, row.line))
     return review

@@ -95,6 +95,14 @@ class AffectedPerson(PersonalDataModel):
                                                 blank=True, related_name="+")
     next_of_kin_note = EncryptedTextField()
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The trip registration this person was matched to (a list import's confident match, or an officer's
+    # confirmation of a possible one). At most one person of an incident per registration.
+    registration = models.ForeignKey("travel.Registration", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="affected_persons")
+    registration_linked_at = models.DateTimeField(null=True, blank=True)
+    registration_filled = models.JSONField(
+        default=list, blank=True, help_text="The particulars copied from the linked registration (field names).")
+    emergency_contact = EncryptedTextField(help_text="The emergency contact at home (from a trip registration).")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
 
@@ -103,6 +111,8 @@ class AffectedPerson(PersonalDataModel):
         indexes = [models.Index(fields=["incident", "status"], name="affected_person_status_idx"),
                    models.Index(fields=["incident", "passport_hash"], name="affected_person_passport_idx")]
         constraints = [
+            models.UniqueConstraint(fields=["incident", "registration"], condition=Q(registration__isnull=False),
+                                    name="affected_person_registration_once"),
             models.CheckConstraint(
                 condition=Q(next_of_kin_informed_at__isnull=True) | Q(status="deceased"),
                 name="next_of_kin_informed_only_of_a_death",

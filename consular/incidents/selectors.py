@@ -327,3 +327,25 @@ def incident_dashboard(*, incident: Incident, now: datetime.datetime | None = No
         "review_queue_length": review_queue_length(incident),
     }
 
+
+
+# --- The linked trip registration ---------------------------------------------------------------------------------
+
+# What a person's page shows of their linked registration (and records as read): the trip's stops, the contacts
+# and the emergency contact. The names, birth date and passport number are the person's own (or were copied).
+LINKED_REGISTRATION_FIELDS = ["legs", "phone", "email", "messaging_id", "emergency_name", "emergency_relation",
+                              "emergency_phone", "emergency_email"]
+
+
+def linked_registration(*, actor: Any, person: AffectedPerson) -> Any:
+    """The trip registration linked to the person, when the actor may read it (the registrations' own rule,
+    `consular.travel.selectors.registrations_visible`: HQ officers and hotline operators, mission officers for
+    trips in their jurisdiction); else None. The caller records the read (LINKED_REGISTRATION_FIELDS)."""
+    if person.registration_id is None:
+        return None
+    from consular.travel.selectors import STAFF_READER_ROLES, registrations_visible
+
+    if getattr(actor, "role", None) not in STAFF_READER_ROLES:
+        return None
+    return (registrations_visible(actor=actor).prefetch_related("legs")
+            .filter(pk=person.registration_id).first())

@@ -68,6 +68,16 @@ class SignUpForm(forms.Form):
         return data
 
 
+class ActivateForm(forms.Form):
+    """The activation page asks for the password chosen at sign-up (see `services.citizen_verify`)."""
+
+    password = forms.CharField(
+        label=_("Password"), strip=False, max_length=128,
+        help_text=_("The password you chose when you created the account."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
 class ResendForm(forms.Form):
     email = forms.CharField(label=_("Email"), max_length=signup.MAX_EMAIL,
                             help_text=_("The address you signed up with."),

@@ -25,7 +25,7 @@ from consular.accounts import services, signup
 from consular.accounts.models import Role
 from consular.core.context import current
 from consular.core.errors import ApplicationError, ErrorCode, form_add_error
-from consular.portal.account_forms import CitizenPasswordResetForm, ResendForm, SignUpForm
+from consular.portal.account_forms import ActivateForm, CitizenPasswordResetForm, ResendForm, SignUpForm
 
 SENT = "signup_sent_to"  # the address the last sign-up or new-link request was for (shown on the sent page)
 BACKEND = "consular.accounts.backends.ThrottledModelBackend"
@@ -77,13 +77,22 @@ def _link_invalid(request: HttpRequest, error: ApplicationError, form: ResendFor
 
 @never_cache
 def signup_verify(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: check the link and show the button; POST: activate the account, sign in, go to /travel/."""
+    """GET: check the link and show the form (the password chosen at sign-up and a button); POST: activate the
+    account, sign in, go to /travel/."""
+    template = "portal/accounts/verify_confirm.html"
+    form = ActivateForm(request.POST if request.method == "POST" else None)
     try:
         if request.method != "POST":
             signup.verification_user(token)
-            return render(request, "portal/accounts/verify_confirm.html", {"token": token})
-        user = services.citizen_verify(token=token)
+            return render(request, template, {"token": token, "form": form})
+        if not form.is_valid():
+            signup.verification_user(token)  # a link that does not work says so first
+            return render(request, template, {"token": token, "form": form}, status=400)
+        user = services.citizen_verify(token=token, password=form.cleaned_data["password"])
     except ApplicationError as error:
+        if "password" in error.fields:
+            form_add_error(form, error)
+            return render(request, template, {"token": token, "form": form}, status=400)
         return _link_invalid(request, error)
     login(request, user, backend=BACKEND)
     messages.success(request, _("Your account is active. You can now register your trips."))
@@ -145,7 +154,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def get_user(self, uidb64: str) -> Any:
         user = super().get_user(uidb64)
-        return user if user is not None and user.role == Role.CITIZEN else None
+        # Citizens only, and only active accounts: a link asked for before the account was closed stays dead.
+        return user if user is not None and user.role == Role.CITIZEN and user.is_active else None
 
     def form_valid(self, form: Any) -> HttpResponse:
         with transaction.atomic():

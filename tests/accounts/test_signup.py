@@ -74,7 +74,7 @@ def test_sign_up_verify_and_land_on_travel(client: Client, post: Any, inbox: Inb
     page = client.get(path)
     assert page.status_code == 200 and f'action="{path}"' in page.content.decode()
     assert not User.objects.get(pk=user.pk).is_active
-    done = client.post(path)
+    done = client.post(path, {"password": GOOD["password"]})
     assert done.status_code == 302 and done["Location"] == "/travel/"
     assert User.objects.get(pk=user.pk).is_active
     assert client.get("/travel/").status_code == 200
@@ -168,7 +168,7 @@ def test_expired_link(client: Client, post: Any, inbox: Inbox, db: None, monkeyp
     assert not User.objects.get(pk=user.pk).is_active
     # A fresh one from the resend form works.
     assert post("/signup/resend/", {"email": "LI.NA@example.org"})["Location"] == "/signup/sent/"
-    assert client.post(link(inbox.messages[-1]))["Location"] == "/travel/"
+    assert client.post(link(inbox.messages[-1]), {"password": GOOD["password"]})["Location"] == "/travel/"
 
 
 def test_resend_and_sign_up_again(client: Client, post: Any, inbox: Inbox, db: None) -> None:
@@ -189,9 +189,9 @@ def test_resend_and_sign_up_again(client: Client, post: Any, inbox: Inbox, db: N
     assert User.objects.filter(username="li.na@example.org").count() == 1
     latest = link(inbox.messages[2])
     for stale in (first, resent):
-        refused = client.post(stale)
+        refused = client.post(stale, {"password": "amber-harbour-dusk-9"})
         assert refused.status_code == 400 and refused.context["reason"] == "used"
-    assert client.post(latest)["Location"] == "/travel/"
+    assert client.post(latest, {"password": "amber-harbour-dusk-9"})["Location"] == "/travel/"
     client.logout()
     assert client.login(username="li.na@example.org", password="amber-harbour-dusk-9")
     # Once active, asking for a link sends the "you already have an account" email instead.

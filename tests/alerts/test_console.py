@@ -194,3 +194,72 @@ def test_public_country_page_uses_whole_translatable_sentences(client, roles, se
     assert "Travel advice: Warning" in html and "In force since " in html
     source = (Path(services.__file__).parent / "templates/alerts/country.html").read_text()
     assert '{% translate "Travel advice" %}:' not in source and '{% translate "What to do" %}:' not in source
+
+
+# --- The alert editor's "count reach" button and area map -----------------------------------------------------------
+
+def _alert_form(**changes):
+    now = timezone.localtime()
+    return {"level": "warning", "category": "security", "headline_zh": "曼谷抗议", "headline_en": "",
+            "body_zh": "请避开示威地点。", "body_en": "", "instructions_zh": "", "instructions_en": "",
+            "valid_from": now.strftime("%Y-%m-%dT%H:%M"),
+            "valid_until": (now + timezone.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "countries": "", "subdivisions": "", "circles": "", "polygons": "", "countries_concerned": "TH",
+            "incident": "", **changes}
+
+
+def test_count_reach_counts_the_area_as_typed_and_saves_nothing(roles, make_user):
+    from consular.alerts.models import AlertEdition
+
+    register(roles["citizen"], [{"country": "TH", "lat": 13.7563, "lon": 100.5018}], channels=["email", "sms"])
+    chiang_mai = {"country": "TH", "lat": 18.7883, "lon": 98.9853}
+    register(make_user("citizen"), [chiang_mai], channels=["email"])
+    writer = _client(roles["hq_officer"])
+    inside = writer.post("/console/alerts/new/", _alert_form(circles="13.75, 100.5, 30", count_reach="1"))
+    assert inside.status_code == 200
+    audience = inside.context["audience"]
+    assert (audience.registrations, audience.subscribers) == (1, 0)
+    assert audience.by_channel["email"] == 1 and audience.by_channel["sms"] == 1
+    html = inside.content.decode()
+    assert 'id="reach"' in html and "13.75, 100.5, 30" in html  # the count, and the form as typed
+    # A circle elsewhere reaches nobody; a polygon over Chiang Mai reaches the other traveller.
+    away = writer.post("/console/alerts/new/", _alert_form(circles="7.88, 98.39, 20", count_reach="1"))
+    assert away.status_code == 200 and away.context["audience"].registrations == 0
+    north = writer.post("/console/alerts/new/", _alert_form(
+        polygons="18.7, 98.9; 18.9, 98.9; 18.9, 99.1; 18.7, 98.9", count_reach="1"))
+    assert north.context["audience"].registrations == 1 and north.context["audience"].by_channel["sms"] == 0
+    assert not Alert.objects.exists() and not AlertEdition.objects.exists()
+    # The plain save button still saves, and the alert's page estimates the same reach.
+    saved = writer.post("/console/alerts/new/", _alert_form(circles="13.75, 100.5, 30"))
+    assert saved.status_code == 302 and Alert.objects.count() == 1
+    page = writer.get(saved["Location"])
+    assert page.context["audience"] == audience
+
+
+def test_count_reach_shows_field_errors_and_saves_nothing(roles):
+    writer = _client(roles["officer_bkk"])
+    bad = writer.post("/console/alerts/new/", _alert_form(circles="13.75, 100.5, 900", count_reach="1"))
+    assert bad.status_code == 400 and bad.context["audience"] is None
+    assert bad.context["form"].errors["circles"]
+    typo = writer.post("/console/alerts/new/", _alert_form(circles="13.75; 100.5", count_reach="1"))
+    assert typo.status_code == 400 and typo.context["form"].errors["circles"]
+    empty = writer.post("/console/alerts/new/", _alert_form(countries_concerned="", count_reach="1"))
+    assert empty.status_code == 400 and empty.context["form"].errors["countries"]
+    outside = writer.post("/console/alerts/new/", _alert_form(countries="JP", count_reach="1"))
+    assert outside.status_code == 403 and outside.context["form"].errors["countries"]
+    assert _client(roles["auditor"]).post("/console/alerts/new/", _alert_form(count_reach="1")).status_code == 403
+    assert not Alert.objects.exists()
+
+
+def test_the_form_and_the_alerts_page_carry_the_area_map(roles, make_user, settings):
+    writer = _client(roles["hq_officer"])
+    form = writer.get("/console/alerts/new/").content.decode()
+    assert 'data-alert-map="edit"' in form and "console/world-110m.geojson" in form
+    assert "console/vendor/leaflet/leaflet.js" in form and 'name="count_reach"' in form
+    assert 'data-tiles=""' in form  # no tile server unless configured
+    alert = alert_create(actor=roles["hq_officer"], data=alert_in(
+        area={"circles": [{"lat": 13.75, "lon": 100.5, "radius_km": 30}]}, countries_concerned=["TH"]))
+    settings.CONSULAR_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    page = writer.get(f"/console/alerts/{alert.pk}/").content.decode()
+    assert 'data-alert-map="view"' in page and 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in page
+    assert '<script id="alert-area" type="application/json">' in page and '"radius_km": 30' in page

@@ -97,7 +97,7 @@ def test_each_sms_carries_a_code_unique_for_its_number_within_the_segment_budget
     assert first.phone_hash == keyed_hash(FROM, kind="phone") == second.phone_hash
     assert set(Delivery.objects.filter(registration=email_only).values_list("reply_code", flat=True)) == {""}
     text = message_for(first).text
-    assert f"(code {first.reply_code})" in text and "/checkin/" in text and text.startswith("曼谷市中心发生抗议活动")
+    assert f"(代码{first.reply_code})" in text and "/checkin/" in text and text.startswith("曼谷市中心发生抗议活动")
     assert segments(text) <= 3
 
     # A long Chinese headline is shortened; the code and the link never are.

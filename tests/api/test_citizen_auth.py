@@ -158,7 +158,7 @@ def test_an_account_not_yet_activated_gets_no_token(anon: Any, post: Any, inbox:
     # Activated in the browser with the emailed link: now the app signs in.
     path = re.search(r"http://testserver(/signup/verify/\S+/)", _body(inbox))
     assert path
-    assert Client().post(path[1])["Location"] == "/travel/"
+    assert Client().post(path[1], {"password": SIGN_UP["password"]})["Location"] == "/travel/"
     assert _login(anon(), "new.one@example.org", SIGN_UP["password"]).status_code == 201
 
 

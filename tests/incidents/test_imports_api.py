@@ -49,7 +49,8 @@ def test_import_summary_list_and_detail(api, roles, world):
     body = response.json()
     assert body["status"] == "imported" and body["kind"] == "manifest" and body["mode"] == "all_or_nothing"
     assert body["format"] == "csv" and body["filename"] == "manifest.csv" and body["errors"] == []
-    assert body["counts"] == {"total": 4, "linked": 1, "created": 2, "review": 1, "skipped_same": 0, "bad": 0}
+    assert body["counts"] == {"total": 4, "linked": 1, "created": 2, "review": 1, "skipped_same": 0, "bad": 0,
+                              "registrations_linked": 0, "registration_reviews": 0}
     assert body["created_by"] == roles["hq_officer"].username and body["mapping"]["name_zh"] == "姓名"
     wang = hq.get(f"{world['base']}/persons/{world['wang']['id']}/history").json()
     assert wang[-1]["source"] == {"kind": "import", "ref": f"{body['id']}:3"} and wang[-1]["to_status"] == "injured"
@@ -83,7 +84,8 @@ def test_bad_rows_answer_422_by_line_and_column(api, roles, world):
     good_only = _post(hq, world["base"], _upload(csv_bytes(BAD_ROWS), mode="good_rows_only"))
     assert good_only.status_code == 201
     assert good_only.json()["counts"] == {"total": 5, "linked": 1, "created": 1, "review": 0, "skipped_same": 0,
-                                          "bad": 3}
+                                          "bad": 3, "registrations_linked": 0,
+                                          "registration_reviews": 0}
     assert [e["line"] for e in good_only.json()["errors"]] == [4, 5, 6]
 
 

@@ -25,6 +25,7 @@ from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
 from consular.incidents import import_selectors, imports, selectors
 from consular.incidents.codes import PersonStatus
 from consular.incidents.import_models import (
+    CandidateKind,
     ImportMode,
     ImportStatus,
     ListImport,
@@ -93,6 +94,10 @@ class ImportCountsSerializer(serializers.Serializer):
     review = serializers.IntegerField(help_text="Rows sent to the review queue (a possible match).")
     skipped_same = serializers.IntegerField(help_text="Rows already imported for this incident: nothing changed.")
     bad = serializers.IntegerField(help_text="Rows with at least one error.")
+    registrations_linked = serializers.IntegerField(
+        help_text="Rows whose person was linked to a trip registration (a confident match).")
+    registration_reviews = serializers.IntegerField(
+        help_text="Rows whose possible trip registration went to the review queue (candidate_kind registration).")
 
 
 class RowErrorSerializer(serializers.Serializer):
@@ -126,7 +131,8 @@ class ImportOutSerializer(serializers.ModelSerializer):
     @extend_schema_field(ImportCountsSerializer)
     def get_counts(self, obj: ListImport) -> dict[str, int]:
         return {"total": obj.total, "linked": obj.linked, "created": obj.created, "review": obj.review,
-                "skipped_same": obj.skipped_same, "bad": obj.bad}
+                "skipped_same": obj.skipped_same, "bad": obj.bad, "registrations_linked": obj.registrations_linked,
+                "registration_reviews": obj.registration_reviews}
 
     @extend_schema_field(RowErrorSerializer(many=True))
     def get_errors(self, obj: ListImport) -> list[dict[str, Any]]:
@@ -183,9 +189,53 @@ def _candidate(person: AffectedPerson, score: float, reasons: list[str]) -> dict
             "score": score, "reasons": reasons}
 
 
+class CandidateRegistrationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name_zh = serializers.CharField(allow_null=True, help_text="Null when your role may not read this registration.")
+    name_latin = serializers.CharField(allow_null=True)
+    birth_date = serializers.DateField(allow_null=True)
+    starts_on = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True)
+    score = serializers.FloatField(min_value=0, max_value=1)
+
+
+# What a review shows of a candidate registration (and records as read), to the roles that may read it.
+REVIEW_REGISTRATION_PERSONAL = ["name_zh", "name_latin", "birth_date"]
+
+
+def _candidate_registration(obj: MatchReview, visible: dict[str, Any]) -> dict[str, Any] | None:
+    if obj.candidate_kind != CandidateKind.REGISTRATION or obj.registration_id is None:
+        return None
+    registration = visible.get(str(obj.registration_id))
+    out: dict[str, Any] = {"id": obj.registration_id, "score": obj.score}
+    for name in ("name_zh", "name_latin", "birth_date", "starts_on", "ends_on"):
+        out[name] = getattr(registration, name) if registration is not None else None
+    return out
+
+
+def _visible_registrations(request: Request, reviews: list[MatchReview]) -> dict[str, Any]:
+    """The candidate registrations of the reviews the caller may read, by id, each recorded as read."""
+    ids = [r.registration_id for r in reviews if r.registration_id is not None]
+    if not ids:
+        return {}
+    from consular.travel.selectors import STAFF_READER_ROLES, registrations_visible
+
+    if getattr(request.user, "role", None) not in STAFF_READER_ROLES:
+        return {}
+    found: list[Any] = list(registrations_visible(actor=request.user).filter(pk__in=ids))
+    audit_read_many(actor=request.user, objects=found, fields=REVIEW_REGISTRATION_PERSONAL,
+                    purpose="review_candidates")
+    return {str(r.pk): r for r in found}
+
+
 class ReviewOutSerializer(serializers.ModelSerializer):
     """A possible match: the row's values (as normalised from the list) and the candidate with its score and
-    the matcher's reasons; `others` are further candidates of the same row (confirm may name one)."""
+    the matcher's reasons; `others` are further candidates of the same row (confirm may name one). With
+    `candidate_kind` `registration` the candidate is the person the row became and `registration` the trip
+    registration they may be: confirm links them, reject does not."""
+
+    candidate_kind = serializers.ChoiceField(choices=CandidateKind.choices)
+    registration = serializers.SerializerMethodField()
 
     state = serializers.ChoiceField(choices=ReviewState.choices)
     list_import = serializers.UUIDField(source="import_row.list_import_id")
@@ -199,8 +249,13 @@ class ReviewOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MatchReview
-        fields = ["id", "state", "list_import", "line", "kind", "values", "candidate", "others", "person",
-                  "decided_by", "decided_at", "note", "created_at"]
+        fields = ["id", "state", "list_import", "line", "kind", "candidate_kind", "values", "candidate",
+                  "registration", "others", "person", "decided_by", "decided_at", "note", "created_at"]
+
+    @extend_schema_field(CandidateRegistrationSerializer(allow_null=True))
+    def get_registration(self, obj: MatchReview) -> dict[str, Any] | None:
+        found = _candidate_registration(obj, self.context.get("registrations", {}))
+        return None if found is None else dict(CandidateRegistrationSerializer(found).data)
 
     @extend_schema_field(serializers.DictField(help_text="The row's values by field (dates as YYYY-MM-DD)."))
     def get_values(self, obj: MatchReview) -> dict[str, Any]:
@@ -218,6 +273,8 @@ class ReviewOutSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.UUIDField(allow_null=True, help_text="The person the row became."))
     def get_person(self, obj: MatchReview) -> str | None:
+        if obj.candidate_kind == CandidateKind.REGISTRATION:
+            return str(obj.candidate_id)
         return str(obj.import_row.person_id) if obj.import_row.person_id else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -324,10 +381,12 @@ class ReviewList(AuditedList):
         persons = {r.candidate.pk: r.candidate for r in reviews} | {p.pk: p for p in self._others.values()}
         audit_read_many(actor=self.request.user, objects=list(persons.values()), fields=REVIEW_CANDIDATE_PERSONAL,
                         purpose="review_candidates")
+        self._registrations = _visible_registrations(self.request, reviews)
         return page
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "others": getattr(self, "_others", {})}
+        return {**super().get_serializer_context(), "others": getattr(self, "_others", {}),
+                "registrations": getattr(self, "_registrations", {})}
 
 
 def _review_or_404(request: Request, incident: Incident, review_id: str) -> MatchReview:
@@ -343,7 +402,8 @@ def _review_detail(request: Request, incident: Incident, review: MatchReview) ->
     audit_read(actor=request.user, obj=review, fields=REVIEW_PERSONAL, purpose="review_queue")
     audit_read_many(actor=request.user, objects=[review.candidate, *others.values()],
                     fields=REVIEW_CANDIDATE_PERSONAL, purpose="review_candidates")
-    return Response(ReviewOutSerializer(review, context={"others": others}).data)
+    registrations = _visible_registrations(request, [review])
+    return Response(ReviewOutSerializer(review, context={"others": others, "registrations": registrations}).data)
 
 
 class ReviewDetail(APIView):

@@ -10,8 +10,8 @@ from typing import Any
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +25,72 @@ from consular.core.audit import audit_read, audit_read_many
 from consular.core.errors import ApplicationError, ErrorCode
 from consular.incidents import selectors, services
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry
+from consular.travel.codes import RegistrationKind, RegistrationState
+from consular.travel.models import Registration
+
+
+class LinkedLegSerializer(serializers.Serializer):
+    country = serializers.CharField(source="country_id")
+    subdivision = serializers.CharField(source="subdivision_id", allow_null=True)
+    city = serializers.CharField()
+    arrive = serializers.DateField()
+    depart = serializers.DateField()
+
+
+class LinkedContactsSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    messaging_id = serializers.CharField()
+
+
+class LinkedEmergencySerializer(serializers.Serializer):
+    name = serializers.CharField(source="emergency_name")
+    relation = serializers.CharField(source="emergency_relation")
+    phone = serializers.CharField(source="emergency_phone")
+    email = serializers.CharField(source="emergency_email")
+
+
+class LinkedConsentSerializer(serializers.Serializer):
+    contact_family = serializers.BooleanField(source="consent_contact_family")
+    share_with_incident = serializers.BooleanField(source="consent_share_with_incident")
+
+
+class LinkedRegistrationSerializer(serializers.Serializer):
+    """The trip registration a person was matched to (list import or an officer's confirmation)."""
+
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=RegistrationKind.choices)
+    state = serializers.ChoiceField(choices=RegistrationState.choices)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    legs = LinkedLegSerializer(many=True, help_text="The trip's stops, in order.")
+    contacts = LinkedContactsSerializer(source="*")
+    emergency_contact = LinkedEmergencySerializer(source="*")
+    consent = LinkedConsentSerializer(source="*")
+
+
+class PersonDetailSerializer(s.PersonOutSerializer):
+    """One affected person, with the trip registration linked to them when the caller may read registrations."""
+
+    registration = serializers.SerializerMethodField(
+        help_text="The linked trip registration (stops, contacts, emergency contact, consent): shown to the roles "
+                  "that may read that registration (HQ officers, hotline operators, mission officers for trips in "
+                  "their jurisdiction), each read recorded; null otherwise or when none is linked.")
+    registration_linked_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    registration_filled = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="The particulars copied from the linked registration (birth_date, passport_number, phone, email, "
+                  "emergency_contact).")
+    emergency_contact = serializers.CharField(read_only=True, help_text="From the linked registration, if any.")
+
+    class Meta(s.PersonOutSerializer.Meta):
+        fields = [*s.PersonOutSerializer.Meta.fields, "emergency_contact", "registration", "registration_linked_at",
+                  "registration_filled"]
+
+    @extend_schema_field(LinkedRegistrationSerializer(allow_null=True))
+    def get_registration(self, obj: AffectedPerson) -> dict[str, Any] | None:
+        registration: Registration | None = self.context.get("registration")
+        return None if registration is None else dict(LinkedRegistrationSerializer(registration).data)
 
 
 def _incident_or_404(request: Request, incident_id: str) -> Incident:
@@ -67,8 +133,14 @@ def _incident_detail(request: Request, incident: Incident, code: int = status.HT
 def _person_detail(request: Request, incident: Incident, person: AffectedPerson,
                    code: int = status.HTTP_200_OK) -> Response:
     person = selectors.person_get(actor=request.user, incident=incident, person_id=person.pk) or person
-    audit_read(actor=request.user, obj=person, fields=selectors.person_fields_read(request.user, s.PERSON_PERSONAL))
-    return Response(s.PersonOutSerializer(person, context={"request": request}).data, status=code)
+    audit_read(actor=request.user, obj=person, fields=selectors.person_fields_read(
+        request.user, [*s.PERSON_PERSONAL, "emergency_contact"]))
+    registration = selectors.linked_registration(actor=request.user, person=person)
+    if registration is not None:
+        audit_read(actor=request.user, obj=registration, fields=selectors.LINKED_REGISTRATION_FIELDS,
+                   purpose="incident_person")
+    return Response(PersonDetailSerializer(person, context={"request": request, "registration": registration}).data,
+                    status=code)
 
 
 def _inquiry_detail(request: Request, incident: Incident, inquiry: Inquiry) -> Response:
@@ -160,7 +232,7 @@ class PersonList(AuditedList):
         query.is_valid(raise_exception=True)
         return selectors.person_list(actor=self.request.user, incident=incident, filters=query.validated_data)
 
-    @extend_schema(request=s.PersonInSerializer, responses={201: s.PersonOutSerializer})
+    @extend_schema(request=s.PersonInSerializer, responses={201: PersonDetailSerializer})
     def post(self, request: Request, incident_id: str) -> Response:
         incident = _incident_or_404(request, incident_id)
         data = s.PersonInSerializer(data=request.data)
@@ -173,12 +245,12 @@ class PersonList(AuditedList):
 class PersonDetail(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(responses=s.PersonOutSerializer)
+    @extend_schema(responses=PersonDetailSerializer)
     def get(self, request: Request, incident_id: str, person_id: str) -> Response:
         incident = _incident_or_404(request, incident_id)
         return _person_detail(request, incident, _person_or_404(request, incident, person_id))
 
-    @extend_schema(request=s.PersonPatchSerializer, responses=s.PersonOutSerializer)
+    @extend_schema(request=s.PersonPatchSerializer, responses=PersonDetailSerializer)
     def patch(self, request: Request, incident_id: str, person_id: str) -> Response:
         """Change particulars and/or the status. A status needs its source:
         `{"status": "injured", "source": {"kind": "call", "ref": "…"}, "note": "…", "hospital": "…"}`."""
@@ -220,7 +292,7 @@ class PersonNextOfKinInformed(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(request=s.NextOfKinSerializer, responses=s.PersonOutSerializer)
+    @extend_schema(request=s.NextOfKinSerializer, responses=PersonDetailSerializer)
     def post(self, request: Request, incident_id: str, person_id: str) -> Response:
         incident = _incident_or_404(request, incident_id)
         person = _person_or_404(request, incident, person_id)
