@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from consular.accounts.services import token_create, user_create
 from consular.core import audit_sql
 from consular.core.models import Mission
 from consular.core.reference import reference_load
+from tests.smtp import Inbox, smtp_server, use_smtp
 
 DATA = Path(__file__).parent / "data"
 SMALL_MISSIONS = DATA / "missions_small.toml"
@@ -123,6 +124,15 @@ def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Any:
     _audit_triggers(on=True)
     yield
     _audit_triggers(on=False)
+
+
+@pytest.fixture
+def inbox(settings: Any) -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) collecting what Django sends; links in emails point at the test client."""
+    settings.PUBLIC_URL = "http://testserver"
+    with smtp_server(Inbox()) as (server, port):
+        use_smtp(settings, port)
+        yield server
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import Message
 from typing import Any
 
@@ -17,20 +17,12 @@ from consular.accounts import signup
 from consular.accounts.models import Role, User
 from consular.core.models import AuditEntry
 from tests.conftest import PASSWORD
-from tests.smtp import Inbox, smtp_server, use_smtp
+from tests.smtp import Inbox
 
 GOOD = {"email": "Li.Na@Example.ORG", "password": "lotus-river-morning-7", "password_confirm": "lotus-river-morning-7",
         "phone": "+66 81 234 5678"}
 VERIFY_LINK = re.compile(r"http://testserver(/signup/verify/[^/\s]+/)")
 RESET_LINK = re.compile(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)")
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    settings.PUBLIC_URL = "http://testserver"
-    with smtp_server(Inbox()) as (server, port):
-        use_smtp(settings, port)
-        yield server
 
 
 @pytest.fixture

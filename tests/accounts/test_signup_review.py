@@ -4,7 +4,7 @@ the other fixes of the review (each test names what it guards)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from consular.accounts.models import Role, User
 from consular.core.models import AuditEntry
 from tests.conftest import PASSWORD
-from tests.smtp import Inbox, smtp_server, use_smtp
+from tests.smtp import Inbox
 
 ODD_VALUES: list[Any] = [None, [], ["a@example.org"], {"a": 1}, 12, True, "", "   ", "x" * 5000,
                          "٣٣٣@example.org", "a\x00b@example.org", "ｌｉ@ｅｘａｍｐｌｅ.ｏｒｇ", "@", "a@", "\u200b"]
@@ -133,14 +133,6 @@ VERIFY_LINK = re.compile(r"http://testserver(/signup/verify/[^/\s]+/)")
 MINE = {"email": "li.na@example.org", "password": "lotus-river-morning-7",
         "password_confirm": "lotus-river-morning-7", "phone": ""}
 THEIRS = {**MINE, "password": "attacker-knows-this-1", "password_confirm": "attacker-knows-this-1"}
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    settings.PUBLIC_URL = "http://testserver"
-    with smtp_server(Inbox()) as (server, port):
-        use_smtp(settings, port)
-        yield server
 
 
 def _send(client: Client, capture: Any, path: str, data: dict[str, Any]) -> Any:

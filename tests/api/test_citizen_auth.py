@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from consular.accounts.services import user_create
 from consular.api.models import IdempotencyRecord
 from consular.core.models import AuditEntry
 from tests.conftest import PASSWORD
-from tests.smtp import Inbox, smtp_server, use_smtp
+from tests.smtp import Inbox
 
 SIGN_UP = {"email": "Zhao.Lei@Example.org", "password": "lotus-river-morning-7", "phone": "+856 20 5555 1234"}
 NEUTRAL = {"status": "verification_sent"}
@@ -27,14 +27,6 @@ NEUTRAL = {"status": "verification_sent"}
 def anon(db: None) -> Callable[[], APIClient]:
     """Anonymous API clients (no reference data needed: faster than the shared `api` fixture)."""
     return APIClient
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    settings.PUBLIC_URL = "http://testserver"
-    with smtp_server(Inbox()) as (server, port):
-        use_smtp(settings, port)
-        yield server
 
 
 @pytest.fixture
