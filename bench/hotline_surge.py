@@ -73,13 +73,20 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, p
 
 
 async def _client(path: str, make_body: Any, token: str, deadline: float, latencies: list[float],
-                  errors: list[int]) -> None:
+                  errors: list[int], first_due: float | None = None, interval: float = 0.0) -> None:
+    """One connection until `deadline`. Closed loop (no `first_due`): the next request goes out when the last
+    answer came. Open loop: request k is due at first_due + k * interval, and its latency counts from when it
+    was due, not from when it went out, so a slow answer that delays the next request is charged to it (no
+    coordinated omission)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+    due = first_due
     try:
-        while time.perf_counter() < deadline:
+        while (due if due is not None else time.perf_counter()) < deadline:
+            if due is not None:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
             body = json.dumps(make_body()).encode()
             headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
-            start = time.perf_counter()
+            start = time.perf_counter() if due is None else due
             try:
                 status = await _request(reader, writer, path, body, headers)
             except (ConnectionResetError, asyncio.IncompleteReadError):
@@ -89,32 +96,8 @@ async def _client(path: str, make_body: Any, token: str, deadline: float, latenc
             latencies.append(time.perf_counter() - start)
             if status >= 400:
                 errors.append(status)
-    finally:
-        writer.close()
-
-
-async def _paced_client(index: int, path: str, make_body: Any, token: str, start: float, interval: float,
-                        deadline: float, latencies: list[float], errors: list[int]) -> None:
-    """One of CLIENTS connections sending on a fixed schedule (open loop): request k of this client is due at
-    start + (index / CLIENTS + k) * interval, and its latency counts from when it was due, not from when it went
-    out, so a slow answer that delays the next request is charged to it (no coordinated omission)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-    due = start + interval * index / CLIENTS
-    try:
-        while due < deadline:
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            body = json.dumps(make_body()).encode()
-            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
-            try:
-                status = await _request(reader, writer, path, body, headers)
-            except (ConnectionResetError, asyncio.IncompleteReadError):
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-                continue
-            latencies.append(time.perf_counter() - due)
-            if status >= 400:
-                errors.append(status)
-            due += interval
+            if due is not None:
+                due += interval
     finally:
         writer.close()
 
@@ -144,8 +127,9 @@ def _phase(path: str, make_body: Any, token: str, rate: float | None = None) -> 
         if rate is None:
             clients = [_client(path, make_body, token, deadline, latencies, errors) for _ in range(CLIENTS)]
         else:
-            clients = [_paced_client(i, path, make_body, token, start, CLIENTS / rate, deadline, latencies, errors)
-                       for i in range(CLIENTS)]
+            interval = CLIENTS / rate  # each client's period; their schedules interleave evenly
+            clients = [_client(path, make_body, token, deadline, latencies, errors,
+                               first_due=start + interval * i / CLIENTS, interval=interval) for i in range(CLIENTS)]
         await asyncio.gather(*clients)
 
     started = time.perf_counter()
