@@ -277,6 +277,8 @@ class SmsReplyOutcome(models.TextChoices):
     NOT_UNDERSTOOD = "not_understood", _("Not understood")
     AMBIGUOUS = "ambiguous", _("Ambiguous")
     EXPIRED = "expired", _("Expired")
+    CODE_REQUIRED = "code_required", _("Code required")
+    LOCKED = "locked", _("Locked")
 
 
 class SmsReply(models.Model):

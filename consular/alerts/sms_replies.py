@@ -10,18 +10,27 @@ and letters count), case-insensitive: an answer word (`1`, `SAFE`, `OK`, `平安
 `求助`, `救命`) and a code, in either order ("1 4821", "4821 1", "平安 4821", "4821平安"; "14821" too, when only one of
 its readings is a code of that number), or the answer alone.
 Whatever follows is the citizen's message (kept with the check-in, as on the page). With a code, the message of
-that number with that code is answered; without one, the number's messages still answered (past neither their
-alert's validity nor its cancellation, plus ALERTS_CHECKIN_GRACE_HOURS, and not failed): one alert for one
-person (its latest edition's message) is answered; several are `ambiguous` (the answer SMS lists the codes).
+that number with that code is answered. Without one, only "need help" is: the number's messages still answered
+(past neither their alert's validity nor its cancellation, plus ALERTS_CHECKIN_GRACE_HOURS, and not failed) of
+one alert (its latest message, also when several registrations share the number) are answered; several alerts
+are `ambiguous` (the answer SMS lists the codes). A lone "safe" is `code_required`: sender numbers can be spoofed,
+and a false "safe" in an incident registry can stop a search, while a false "need help" costs a call-back. The
+answer SMS (to the number, not to whoever spoofed it) lists the codes to reply with; where one alert is listed
+more than once (registrations sharing the number), each is named by its trip's place.
 A code of another number is unknown: one answer, `not_understood`, for a wrong code and a wrong number.
+
+Guessing. WRONG_CODES_MAX replies from one number with a code that is none of its codes within an hour (counted
+in the cache, like the help-request follow-up codes) lock the number's codes for LOCK_SECONDS: a reply with a
+code (or digits read as one) is then `locked`, answered once per lock with the hotline, and records nothing,
+except "need help", which still works.
 
 The answer is recorded by `checkins.checkin_record_delivery` — the same effects as the link: "safe" reaches the
 incident registry, "need help" opens (or adds to) the case. Outcomes: `recorded`, `not_understood`, `ambiguous`,
-`expired`. Each inbound message is kept once per gateway message id (`SmsReply`): a gateway retry, even
-concurrent, finds it and records nothing twice. Its text is not kept; the number only (encrypted) until the
-answer SMS is sent. The answer SMS, in the language of the message answered, goes after the commit through the
-task `sms_reply_answer` (the SMS channel adapter, the idempotency key `reply-<id>`); at most ANSWERS_PER_HOUR
-per number, so that two machines never answer each other forever.
+`expired`, `code_required`, `locked`. Each inbound message is kept once per gateway message id (`SmsReply`): a
+gateway retry, even concurrent, finds it and records nothing twice. Its text is not kept; the number only
+(encrypted) until the answer SMS is sent. The answer SMS, in the language of the message answered, goes after the
+commit through the task `sms_reply_answer` (the SMS channel adapter, the idempotency key `reply-<id>`); at most
+ANSWERS_PER_HOUR per number (and the one `locked` answer), so that two machines never answer each other forever.
 """
 
 from __future__ import annotations
@@ -29,10 +38,11 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -48,6 +58,7 @@ from consular.core.db import insert_unless_exists
 from consular.core.errors import ApplicationError
 from consular.core.system import SystemActor
 from consular.notify.channels import Channel, ChannelNotConfigured, Message, Status, get_channel
+from consular.travel.models import TripLeg
 
 # The system receiving the gateway's inbound messages and answering them.
 SMS_REPLY_ACTOR = SystemActor("sms_reply")
@@ -59,7 +70,10 @@ CODE = re.compile(r"\d{4,6}")
 _TOKEN = re.compile(r"\d+|[A-Za-zＡ-Ｚａ-ｚ]+|[\u3400-\u9fff\uf900-\ufaff]+")
 _STRIP = " \t\r\n,.;:!?-/|()[]，。；：！？、（）"
 ANSWERS_PER_HOUR = 5
-LISTED_CODES = 3  # an `ambiguous` answer lists at most this many alerts and their codes
+LISTED_CODES = 3  # an `ambiguous` or `code_required` answer lists at most this many alerts and their codes
+WRONG_CODES_MAX = 5  # replies with a code that is none of the number's codes, within WRONG_CODES_WINDOW ...
+WRONG_CODES_WINDOW = 3600
+LOCK_SECONDS = 3600  # ... lock its codes for this long ("need help" still works)
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
 
@@ -141,11 +155,59 @@ def _answerable(delivery: Delivery, now: datetime.datetime) -> bool:
     return now <= checkin_deadline(delivery)
 
 
-def reply_resolve(*, phone_hash: str, parsed: Parsed, now: datetime.datetime) -> Resolution:
+# --- Guessing codes -------------------------------------------------------------------------------------------------
+
+def _fail_key(phone_hash: str) -> str:
+    return f"sms-reply-fail:{phone_hash}"
+
+
+def _lock_key(phone_hash: str) -> str:
+    return f"sms-reply-lock:{phone_hash}"
+
+
+def reply_locked(phone_hash: str) -> bool:
+    """Whether the number's codes are locked after too many wrong codes (see the module's doc)."""
+    return bool(phone_hash) and cache.get(_lock_key(phone_hash)) is not None
+
+
+def _is_guess(parsed: Parsed) -> bool:
+    return parsed.code is not None or bool(parsed.glued)
+
+
+def _wrong_code(parsed: Parsed, phone_hash: str) -> bool:
+    """A reply carrying a code (or digits read as one) that is none of the number's codes."""
+    if not _is_guess(parsed):
+        return False
+    candidates = {code for _status, code in parsed.glued} | ({parsed.code} if parsed.code else set())
+    return not Delivery.objects.filter(phone_hash=phone_hash, channel=DeliveryChannel.SMS,
+                                       reply_code__in=candidates).exists()
+
+
+def _count_wrong_code(phone_hash: str) -> None:
+    """Count one wrong code of the number; the WRONG_CODES_MAX-th locks its codes for LOCK_SECONDS."""
+    key = _fail_key(phone_hash)
+    cache.add(key, 0, timeout=WRONG_CODES_WINDOW)
+    try:
+        count = int(cache.incr(key))
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=WRONG_CODES_WINDOW)
+        count = 1
+    if count >= WRONG_CODES_MAX:
+        cache.add(_lock_key(phone_hash), 0, timeout=LOCK_SECONDS)
+
+
+def _lock_told(phone_hash: str) -> bool:
+    """Whether the `locked` answer was already sent during this lock (marks it sent otherwise)."""
+    return not cache.add(f"sms-reply-lock-told:{phone_hash}", 1, timeout=LOCK_SECONDS)
+
+
+def reply_resolve(*, phone_hash: str, parsed: Parsed, now: datetime.datetime, locked: bool = False) -> Resolution:
     """Which message of the number `phone_hash` the reply answers (see the module's doc)."""
     mine = (Delivery.objects.filter(phone_hash=phone_hash, channel=DeliveryChannel.SMS).exclude(reply_code="")
             .select_related("alert__published_edition", "edition__incident"))
     latest = mine.order_by("-id").first() if phone_hash else None
+    if locked and _is_guess(parsed) and parsed.status != CheckInStatus.NEED_HELP:
+        return Resolution(SmsReplyOutcome.LOCKED, latest)
     if parsed.status is None or latest is None:
         return Resolution(SmsReplyOutcome.NOT_UNDERSTOOD, latest)
     if parsed.code is not None:
@@ -164,11 +226,15 @@ def reply_resolve(*, phone_hash: str, parsed: Parsed, now: datetime.datetime) ->
         if _answerable(delivery, now):
             by_alert.setdefault((delivery.alert_id, delivery.registration_id, delivery.user_id), delivery)
     choices = list(by_alert.values())
-    if len(choices) == 1:
+    if not choices:
+        return Resolution(SmsReplyOutcome.EXPIRED, latest)
+    if parsed.status == CheckInStatus.SAFE:  # never without a code: the sender may be spoofed
+        return Resolution(SmsReplyOutcome.CODE_REQUIRED, choices[0], choices)
+    if len({delivery.alert_id for delivery in choices}) == 1:
+        # One alert, maybe to several registrations sharing the number: one call for help, on its latest message
+        # (the call-back goes to this number).
         return Resolution(SmsReplyOutcome.RECORDED, choices[0])
-    if choices:
-        return Resolution(SmsReplyOutcome.AMBIGUOUS, choices[0], choices)
-    return Resolution(SmsReplyOutcome.EXPIRED, latest)
+    return Resolution(SmsReplyOutcome.AMBIGUOUS, choices[0], choices)
 
 
 # --- The answer SMS -----------------------------------------------------------------------------------------------
@@ -184,6 +250,26 @@ def _language(resolution: Resolution, text: str) -> str:
     return "en" if latin.isascii() and any(c.isalpha() for c in latin) else "zh-hans"
 
 
+def _place(delivery: Delivery) -> str:
+    """The first place of the trip of a delivery's registration (its city, else its country code)."""
+    if delivery.registration_id is None:
+        return ""
+    leg = TripLeg.objects.filter(registration_id=delivery.registration_id).order_by("position").first()
+    return "" if leg is None else (leg.city.strip()[:30] or leg.country_id)
+
+
+def _listed(choices: list[Delivery]) -> str:
+    """"ALT-…: 4821, …": an alert listed more than once (registrations sharing the number) names the trip's place."""
+    shown = choices[:LISTED_CODES]
+    alerts = [delivery.alert_id for delivery in shown]
+    items = []
+    for delivery in shown:
+        name = delivery.alert.reference
+        place = _place(delivery) if alerts.count(delivery.alert_id) > 1 else ""
+        items.append(f"{name} ({place}): {delivery.reply_code}" if place else f"{name}: {delivery.reply_code}")
+    return ", ".join(items)
+
+
 def _answer_text(outcome: str, resolution: Resolution, status: str | None, case: str | None) -> str:
     delivery = resolution.delivery
     reference = delivery.alert.reference if delivery is not None else ""
@@ -196,9 +282,15 @@ def _answer_text(outcome: str, resolution: Resolution, status: str | None, case:
             text += " " + gettext("Case %(case)s.") % {"case": case}
         return text + " " + gettext("Hotline: %(hotline)s") % {"hotline": _hotline()}
     if outcome == SmsReplyOutcome.AMBIGUOUS:
-        listed = ", ".join(f"{d.alert.reference}: {d.reply_code}" for d in resolution.choices[:LISTED_CODES])
-        return gettext("Several alerts are open. Reply 1 (safe) or 2 (help) with the code of one: %(codes)s") % {
-            "codes": listed}
+        return gettext("Several alerts are open. Reply 1 (safe) or 2 (help) with the code of one: %(codes)s. "
+                       "Hotline: %(hotline)s") % {"codes": _listed(resolution.choices), "hotline": _hotline()}
+    if outcome == SmsReplyOutcome.CODE_REQUIRED:
+        first = resolution.choices[0].reply_code
+        return gettext("Please reply 1 and the code from the alert, e.g. \"1 %(code)s\". Codes: %(codes)s") % {
+            "code": first, "codes": _listed(resolution.choices)}
+    if outcome == SmsReplyOutcome.LOCKED:
+        return gettext("Too many wrong codes from this number: codes are refused for an hour. If you need help, "
+                       "reply 2 or call the hotline %(hotline)s.") % {"hotline": _hotline()}
     if outcome == SmsReplyOutcome.EXPIRED:
         return gettext("This alert is no longer in force. If you need help, call the 24-hour hotline "
                        "%(hotline)s.") % {"hotline": _hotline()}
@@ -231,8 +323,14 @@ def sms_reply_receive(*, data: InboundIn, now: datetime.datetime | None = None) 
     if known is not None:
         return ReceiveResult(known, repeated=True)
     phone_hash = keyed_hash(data.phone, kind="phone")
-    parsed = reply_unglue(reply_parse(data.text), phone_hash)
-    resolution = reply_resolve(phone_hash=phone_hash, parsed=parsed, now=now)
+    parsed = reply_parse(data.text)
+    locked = reply_locked(phone_hash)
+    if locked:  # digits typed without a space are read only as a call for help
+        parsed = replace(parsed, glued=tuple(g for g in parsed.glued if g[0] == CheckInStatus.NEED_HELP))
+    parsed = reply_unglue(parsed, phone_hash)
+    resolution = reply_resolve(phone_hash=phone_hash, parsed=parsed, now=now, locked=locked)
+    if resolution.outcome != SmsReplyOutcome.LOCKED and _wrong_code(parsed, phone_hash):
+        _count_wrong_code(phone_hash)
     with transaction.atomic():
         reply = SmsReply(gateway_id=gateway_id, phone=data.phone.strip(), phone_hash=phone_hash,
                          received_at=data.received_at, outcome=resolution.outcome, delivery=resolution.delivery,
@@ -257,6 +355,8 @@ def sms_reply_receive(*, data: InboundIn, now: datetime.datetime | None = None) 
         answered = SmsReply.objects.filter(phone_hash=phone_hash, created_at__gte=now - datetime.timedelta(hours=1),
                                            answer_status__in=[PENDING, SENT]).count()
         reply.answer_status = PENDING if answered < ANSWERS_PER_HOUR else SKIPPED
+        if reply.outcome == SmsReplyOutcome.LOCKED:  # one answer per lock, even past ANSWERS_PER_HOUR
+            reply.answer_status = SKIPPED if _lock_told(phone_hash) else PENDING
         if reply.answer_status == SKIPPED:
             reply.phone = ""
         reply.save(update_fields=["outcome", "checkin", "answer", "answer_status", "phone"])

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from consular.alerts.checkins import checkins_purge
@@ -144,8 +145,9 @@ def test_parsing():
 # --- Replies ------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("template", "status"), [
-    ("1 {code}", "safe"), ("{code} 1", "safe"), ("平安 {code}", "safe"), ("SAFE", "safe"), ("ok", "safe"),
-    ("1", "safe"), ("2 {code}", "need_help"), ("{code}求助", "need_help"), ("help", "need_help"),
+    ("1 {code}", "safe"), ("{code} 1", "safe"), ("平安 {code}", "safe"), ("SAFE {code}", "safe"),
+    ("ok {code}", "safe"), ("2 {code}", "need_help"), ("{code}求助", "need_help"), ("help", "need_help"),
+    ("2", "need_help"),  # "need help" without a code is accepted; "safe" never is (tests/alerts/test_sms_hardening.py)
 ])
 def test_reply_forms_are_recorded(roles, officers, api, template, status):
     delivery = _sent(_traveller(roles["citizen"]), _publish(officers).alert)
@@ -163,11 +165,12 @@ def test_a_lone_answer_with_two_open_alerts_is_ambiguous_and_lists_the_codes(rol
     first = _sent(registration, _publish(officers).alert)
     second = _sent(registration, _publish(officers).alert)
 
-    answer = _sms(api(), "1")
+    answer = _sms(api(), "2")
 
     assert answer.json() == {"status": "ambiguous"} and not CheckIn.objects.exists()
     text = SmsReply.objects.get().answer
     assert first.reply_code in text and second.reply_code in text
+    assert settings.CONSULAR_DEPLOYMENT["hotline"] in text  # whoever is in danger can call at once
     # With the code it is understood.
     assert _sms(api(), f"1 {second.reply_code}").json() == {"status": "recorded"}
     assert CheckIn.objects.get().delivery_id == second.pk
@@ -183,7 +186,7 @@ def test_a_lone_answer_after_an_update_answers_the_alert(roles, officers, api):
     update = _sent(registration, alert)
     assert Delivery.objects.filter(alert=alert, channel="sms").count() == 2
 
-    assert _sms(api(), "平安").json() == {"status": "recorded"}  # two messages, one alert: not ambiguous
+    assert _sms(api(), "求助").json() == {"status": "recorded"}  # two messages, one alert: not ambiguous
     assert CheckIn.objects.get().delivery_id == update.pk
 
 

@@ -49,8 +49,11 @@ class SmsInboundSerializer(serializers.Serializer):
 
 class SmsInboundAnswerSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=SmsReplyOutcome.choices, help_text=(
-        "`recorded` (the check-in was recorded, as through the link), `not_understood`, `ambiguous` (several "
-        "alerts and no code), `expired` (the alert is no longer answered). The citizen gets an answer SMS."))
+        "`recorded` (the check-in was recorded, as through the link), `not_understood`, `ambiguous` (\"need "
+        "help\" without a code, several alerts), `expired` (the alert is no longer answered), `code_required` "
+        "(\"safe\" without its code: never accepted, the sender may be spoofed), `locked` (too many wrong codes "
+        "from this number: codes are refused for an hour, \"need help\" still works). The citizen gets an answer "
+        "SMS."))
 
 
 class SmsInboundView(APIView):
