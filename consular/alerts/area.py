@@ -72,11 +72,39 @@ def _point_ok(lat: float | None, lon: float | None) -> bool:
     return lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
 
 
+def _area_shaped(raw: dict[str, Any], fields: dict[str, list[StrOrPromise]]) -> Area:
+    """`Area.from_json` for input not yet checked: a part of the wrong JSON type (a circle that is not an object,
+    a polygon that is not a list of [lat, lon] lists, codes that are not a list) is a field error, not a 500."""
+    def listed(name: str) -> list[Any]:
+        value = raw.get(name)
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list | tuple):
+            fields[f"area.{name}"] = [_("Give a list.")]
+            return []
+        return list(value)
+
+    codes = {name: listed(name) for name in ("countries", "subdivisions")}
+    for name, values in codes.items():
+        if not all(isinstance(v, str) for v in values):
+            fields[f"area.{name}"] = [_("Give a list of codes.")]
+            codes[name] = []
+    circles = listed("circles")
+    if not all(isinstance(c, dict) for c in circles):
+        fields["area.circles"] = [_("A circle is an object with lat, lon and radius_km.")]
+        circles = []
+    polygons = listed("polygons")
+    if not all(isinstance(ring, list | tuple) and all(isinstance(p, list | tuple) for p in ring) for ring in polygons):
+        fields["area.polygons"] = [_("A polygon is a list of [latitude, longitude] points.")]
+        polygons = []
+    return Area.from_json({**codes, "circles": circles, "polygons": polygons})
+
+
 def area_clean(raw: dict[str, Any], concerns: list[str],
                fields: dict[str, list[StrOrPromise]]) -> tuple[Area, list[str]]:
     """The area with codes normalised, and the countries it concerns (those of the area, of its subdivisions,
     and `concerns`, which circles and polygons need). Problems are added to `fields` under `area.<part>`."""
-    area = Area.from_json(raw if isinstance(raw, dict) else {})
+    area = _area_shaped(raw if isinstance(raw, dict) else {}, fields)
     area.countries = list(dict.fromkeys(str(c).strip().upper() for c in area.countries if str(c).strip()))
     area.subdivisions = list(dict.fromkeys(str(c).strip().upper() for c in area.subdivisions if str(c).strip()))
     concerned = list(dict.fromkeys(str(c).strip().upper() for c in concerns if str(c).strip()))

@@ -196,6 +196,10 @@ def _registry_safe(delivery: Delivery, registration: Registration,
     ref = f"delivery {delivery.pk}"
     known = next((c for c in earlier if c.affected_person_id is not None), None)
     person = known.affected_person if known is not None else _find_in_registry(incident, registration)
+    if person is not None and person.incident_id == incident.pk and person.status == PersonStatus.DECEASED:
+        # A recorded death is corrected by an officer only (with a note), never by a check-in, and the answer
+        # says nothing of it (the next-of-kin gate): the check-in is kept on the person for the officers.
+        return None, person
     if person is not None and person.incident_id == incident.pk:
         previous_safe = next((c for c in earlier if c.status == CheckInStatus.SAFE and c.registry), None)
         if person.status == PersonStatus.SAFE and previous_safe is not None:

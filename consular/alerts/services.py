@@ -256,14 +256,22 @@ def alert_create(*, actor: Any, data: AlertIn) -> Alert:
     return alert
 
 
-def alert_reach_estimate(*, actor: Any, data: AlertIn) -> targeting.AudienceCount:
+def alert_reach_estimate(*, actor: Any, data: AlertIn) -> targeting.ReachEstimate:
     """The editor's "count reach": the audience of an alert as typed (area, countries, validity), checked like a
-    save (same field errors, same district rule) and saving nothing. Counts only: no personal data is read out."""
+    save (same field errors, same district rule) and saving nothing. Counts only, and coarse (`targeting.coarse`:
+    "<5" for small counts, others rounded) so that it cannot locate a person; each estimate is audited
+    (`alert.reach_estimate`, with the area and the coarse counts)."""
     _require_author_role(actor)
     clean = _validate(actor, data)
     _require_district(actor, clean.area, clean.countries)
-    return targeting.audience_preview(area=clean.area, countries=clean.countries, valid_from=data.valid_from,
-                                      valid_until=data.valid_until)
+    count = targeting.audience_preview(area=clean.area, countries=clean.countries, valid_from=data.valid_from,
+                                       valid_until=data.valid_until)
+    estimate = targeting.reach_estimate(count, clean.countries)
+    audit_record(actor=actor, action="alert.reach_estimate", object_type="alert", object_id="",
+                 data={"area": clean.area.as_json(), "countries": clean.countries,
+                       "valid_from": data.valid_from.isoformat(), "valid_until": data.valid_until.isoformat(),
+                       "registrations": estimate.registrations, "subscribers": estimate.subscribers})
+    return estimate
 
 
 def alert_edition_add(*, actor: Any, alert: Alert, data: AlertIn) -> AlertEdition:

@@ -127,3 +127,40 @@ def audience_preview(*, area: Area, countries: list[str], valid_from: datetime.d
     edition = AlertEdition(area=area.as_json(), valid_from=valid_from, valid_until=valid_until)
     edition.preview_countries = list(countries)  # type: ignore[attr-defined]
     return audience_count(edition)
+
+
+# --- The editor's "count reach": coarse on purpose ----------------------------------------------------------------
+
+# "Count reach" runs on an area that is typed, not saved, so it could be used to probe where people are (a tiny
+# circle around an address, or a large area with and without a small piece). The estimate is therefore coarse:
+# a count below REACH_SMALL is shown as "<5" (never 0 or an exact small number) and the others are rounded to
+# the nearest REACH_ROUND; each estimate is audited (`alert.reach_estimate`, with the area) and the district rule
+# of saving applies (see `consular.alerts.services.alert_reach_estimate`).
+REACH_SMALL = 5
+REACH_ROUND = 5
+
+
+def coarse(count: int) -> str:
+    """A count as the editor's estimate shows it: "<5" when small, else rounded to the nearest REACH_ROUND."""
+    if count < REACH_SMALL:
+        return f"<{REACH_SMALL}"
+    return str(max(REACH_SMALL, int(REACH_ROUND * round(count / REACH_ROUND))))
+
+
+@dataclass
+class ReachEstimate:
+    """The coarse estimate of `audience_preview` (the same attributes as AudienceCount, as display strings)."""
+
+    registrations: str
+    subscribers: str
+    by_channel: dict[str, str]
+    by_country: dict[str, str]
+
+
+def reach_estimate(count: AudienceCount, countries: list[str]) -> ReachEstimate:
+    """The coarse form of `count`. Per country: the `countries` the alert concerns always (so that whether a
+    country is listed says nothing), any other country only when it has at least REACH_SMALL."""
+    shown = set(countries) | {c for c, n in count.by_country.items() if n >= REACH_SMALL}
+    return ReachEstimate(registrations=coarse(count.registrations), subscribers=coarse(count.subscribers),
+                         by_channel={k: coarse(v) for k, v in count.by_channel.items()},
+                         by_country={c: coarse(count.by_country.get(c, 0)) for c in sorted(shown)})

@@ -18,6 +18,9 @@ a possible match of a row, the row is matched against the registrations:
   reject leaves both as they are and the pair is not proposed again. **Otherwise** nothing.
 * A person already linked to a registration is not matched again, and a pair already proposed (pending, or
   decided) is not proposed again: a re-import, or the same person on another list, changes nothing.
+* Races: `registration_link` checks again, under the person's lock, that the person is not linked yet, and the
+  unique constraint (one person per registration and incident) is caught in a savepoint: either is a 409
+  ApplicationError (a confirm), or no link at all (an import's confident match: the row is imported anyway).
 
 Consent. `Registration.consent_share_with_incident` says whether the traveller may be *listed* in the registry
 from their registration. A list row is already in the registry (a manifest or a hospital listed them), so the
@@ -38,11 +41,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consular.core import crypto
 from consular.core.audit import audit_record
+from consular.core.errors import ApplicationError, ErrorCode
 from consular.incidents import blocking
 from consular.incidents.codes import NameKeyOwner
 from consular.incidents.import_models import CandidateKind, ImportRow, MatchReview
@@ -204,6 +209,9 @@ def registration_link(*, actor: Any, person: AffectedPerson, registration: Regis
     from consular.incidents.services import _write_name_keys
 
     person = AffectedPerson.objects.select_for_update().get(pk=person.pk)
+    if person.registration_id is not None:  # linked meanwhile (a concurrent confirm or import): checked under lock
+        raise ApplicationError(ErrorCode.CONFLICT, _("This person is already linked to a trip registration."),
+                               status=409)
     registration = Registration.objects.get(pk=registration.pk)
     filled: list[str] = []
     if registration.consent_share_with_incident:
@@ -218,8 +226,14 @@ def registration_link(*, actor: Any, person: AffectedPerson, registration: Regis
             filled.append("emergency_contact")
     person.registration, person.registration_linked_at = registration, timezone.now()
     person.registration_filled = filled
-    person.save(update_fields=["registration", "registration_linked_at", "registration_filled", *filled,
-                               "passport_hash", "phone_hash", "updated_at"])
+    try:
+        with transaction.atomic():  # a savepoint: the unique constraint may refuse (a concurrent link)
+            person.save(update_fields=["registration", "registration_linked_at", "registration_filled", *filled,
+                                       "passport_hash", "phone_hash", "updated_at"])
+    except IntegrityError:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, _("This registration is already linked to another person of the incident."),
+            status=409) from None
     if "birth_date" in filled:
         _write_name_keys(person)
     audit_record(actor=actor, action="affected_person.registration_link", obj=person,
@@ -248,7 +262,10 @@ def match_registration(*, actor: Any, person: AffectedPerson, values: Mapping[st
     proposed = MatchReview.objects.filter(candidate_kind=CandidateKind.REGISTRATION, candidate=person,
                                           registration=top.registration).exists()
     if outcome == RegistrationOutcome.LINKED and not proposed:
-        registration_link(actor=actor, person=person, registration=top.registration, ref=ref)
+        try:
+            registration_link(actor=actor, person=person, registration=top.registration, ref=ref)
+        except ApplicationError:  # linked meanwhile by someone else: the row's import goes on, nothing linked
+            return RegistrationOutcome.NONE
         return outcome
     if proposed or MatchReview.objects.filter(import_row=import_row,
                                               candidate_kind=CandidateKind.REGISTRATION).exists():
