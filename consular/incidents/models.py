@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from consular.cases.models import Case
 from consular.core.fields import EncryptedDateField, EncryptedTextField, KeyedHashField
@@ -105,6 +106,19 @@ class AffectedPerson(PersonalDataModel):
     emergency_contact = EncryptedTextField(help_text="The emergency contact at home (from a trip registration).")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
+
+    # What `registration_filled` names, as officers read it.
+    FILLED_LABELS = {"birth_date": _("Date of birth"), "passport_number": _("Passport number"), "phone": _("Phone"),
+                     "email": _("Email"), "emergency_contact": _("Emergency contact")}
+
+    @property
+    def registration_filled_labels(self) -> str:
+        """The particulars copied from the registration, listed in the current language ("出生日期和护照号码")."""
+        from babel.lists import format_list
+        from django.utils.translation import get_language, to_locale
+
+        labels = [str(self.FILLED_LABELS.get(name, name)) for name in self.registration_filled or []]
+        return format_list(labels, locale=to_locale(get_language() or settings.LANGUAGE_CODE)) if labels else ""
 
     class Meta:
         ordering = ["created_at", "id"]

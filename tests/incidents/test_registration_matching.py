@@ -239,6 +239,7 @@ def test_linked_registration_shown_by_role_and_each_read_recorded(roles, hq, inc
     page = client.get(f"/console/incidents/{incident.pk}/persons/{person.pk}/")
     assert page.status_code == 200 and b'id="linked-registration"' in page.content
     assert "wang-wx" in page.content.decode()
+    assert "护照号码" in page.content.decode() and "passport_number" not in page.content.decode()  # labels, not names
     assert reads().count() == 3
     client.force_login(roles["officer_cnx"])
     page = client.get(f"/console/incidents/{incident.pk}/persons/{person.pk}/")
