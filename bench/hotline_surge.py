@@ -25,8 +25,8 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 PORT = int(os.environ.get("BENCH_PORT", "8731"))
-# The paced (open-loop) phase: calls per second offered by all clients together, about half the closed-loop rate.
-PACED_RATE = float(os.environ.get("BENCH_PACED_RATE", "100"))
+# The paced (open-loop) phase: calls per second offered by all clients together, below the closed-loop rate.
+PACED_RATE = float(os.environ.get("BENCH_PACED_RATE", "60"))
 DB_URL = os.environ.get("CONSULAR_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/consular_bench")
 ROOT = Path(__file__).resolve().parents[1]
 CONSULAR = [sys.executable, "-m", "consular.cli"]
