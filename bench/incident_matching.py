@@ -4,9 +4,9 @@ blocking-key index (`selectors.candidates`), against a brute-force scan with the
 Generates clearly fictitious people with realistic Chinese names on a fresh PostgreSQL database: surnames from
 the ~100 commonest with a Zipf-like frequency (王, 李, 张 each ~7 %, so their blocks are large, as in reality),
 given names of one or two characters, the passport spelling derived by pypinyin and the matcher's own surname
-readings, birth dates, some passport numbers. Trip registrations do not exist yet: the registry of N people is
-stored as the affected persons of a second, large "registry" incident (same tables, same NameKey index, owner
-type `affected_person` instead of the later `registrant`). Persons are written with multi-row INSERTs in batches
+readings, birth dates, some passport numbers. The registry of N people is stored as the affected persons of a
+second, large "registry" incident (same tables, same NameKey index; trip registrations are indexed there too, under
+the owner type `registrant`, and looked up the same way). Persons are written with multi-row INSERTs in batches
 and their blocking keys with COPY. Then Q inquiries derived from the persons (characters, passport spelling, MRZ,
 given name first, a typo; with a birth year, a full date or none; some with the passport number) are matched
 (a) against the 500-person incident and (b) against the registry; a sample of them is also answered by scoring
@@ -268,9 +268,10 @@ def run() -> dict[str, object]:
     figures["reading"] = (
         "Reading: the people are fictitious, drawn from the ~100 commonest surnames with realistic shares (王, 李 and "
         "张 about 7 % each, so their blocks are as large as in reality) and a skewed pool of common given-name "
-        "characters, so many people share a name, as they do. Trip registrations do not exist yet: the registry "
-        "of registered people is stood in for by the affected persons of a second, large incident, indexed in the "
-        "same NameKey table under the same owner type; the figures are those of `selectors.candidates` on that "
+        "characters, so many people share a name, as they do. The registry of registered people is stood in for by "
+        "the affected persons of a second, large incident, indexed in the same NameKey table (trip registrations "
+        "are indexed there too, under their own owner type, and looked up the same way); the figures are those of "
+        "`selectors.candidates` on that "
         "incident (blocking keys looked up through the (key_hash, owner_type, scope, owner_id) index alone; with a "
         "birth "
         "year the narrow tier first; at most 100 candidates loaded with only the fields scoring needs, decrypted and "
