@@ -67,6 +67,7 @@ from consular.incidents.import_models import (
     ReviewState,
     RowOutcome,
 )
+from consular.incidents.matching import link_decision
 from consular.incidents.models import AffectedPerson, Incident
 from consular.incidents.registration_matching import (
     RegistrationOutcome,
@@ -213,18 +214,8 @@ def _candidates(incident: Incident, values: Mapping[str, object]) -> list[select
 
 
 def _decide(found: list[selectors.Candidate]) -> str:
-    if not found:
-        return RowOutcome.CREATED
-    top = found[0]
-    matches = [c for c in found if c.level == "match"]
-    if "passport_mismatch" in top.reasons:
-        # A different passport number is a different person until an officer says otherwise.
-        return RowOutcome.REVIEW
-    if top.level == "match" and len(matches) == 1:
-        return RowOutcome.LINKED
-    if top.level in ("match", "possible") or any("passport_match" in c.reasons for c in found):
-        return RowOutcome.REVIEW
-    return RowOutcome.CREATED
+    decision = link_decision(found)
+    return {"link": RowOutcome.LINKED, "review": RowOutcome.REVIEW}.get(decision, RowOutcome.CREATED)
 
 
 def _ref(list_import_id: uuid.UUID, line: int) -> str:

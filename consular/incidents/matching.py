@@ -74,6 +74,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Protocol
 
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import OSA, Levenshtein
@@ -878,6 +879,31 @@ def _name_evidence(a_name: str, b_name: str) -> _NameEvidence:
         if parsed.form in ("mrz", "comma") and f"form:{parsed.form}" not in reasons:
             reasons.append(f"form:{parsed.form}")
     return _NameEvidence(_logit(comparison.similarity), tuple(reasons), _characters_differ(pa, pb, comparison))
+
+
+
+class Ranked(Protocol):
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def reasons(self) -> list[str]: ...
+
+
+def link_decision(found: Sequence[Ranked]) -> str:
+    """What a list row does with its candidates, best first: "link" (one confident match), "review" (a possible
+    match, several confident ones, a passport number in common, or a different passport number on the best —
+    a different person until an officer says otherwise) or "" (no candidate worth an officer's look)."""
+    if not found:
+        return ""
+    top = found[0]
+    if "passport_mismatch" in top.reasons:
+        return "review"
+    if top.level == "match" and sum(1 for c in found if c.level == "match") == 1:
+        return "link"
+    if top.level in ("match", "possible") or any("passport_match" in c.reasons for c in found):
+        return "review"
+    return ""
 
 
 def score(a: NameRecord, b: NameRecord) -> MatchResult:

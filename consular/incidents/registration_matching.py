@@ -56,6 +56,7 @@ from consular.incidents.matching import (
     POSSIBLE_THRESHOLD,
     NameRecord,
     has_cjk,
+    link_decision,
     normalise_passport,
     parse_birth_date,
     score,
@@ -167,17 +168,9 @@ def registration_candidates(*, incident: Incident, values: Mapping[str, object])
 
 
 def _decide(found: list[RegistrationCandidate]) -> RegistrationOutcome:
-    if not found:
-        return RegistrationOutcome.NONE
-    top = found[0]
-    matches = [c for c in found if c.level == "match"]
-    if "passport_mismatch" in top.reasons:
-        return RegistrationOutcome.REVIEW
-    if top.level == "match" and len(matches) == 1:
-        return RegistrationOutcome.LINKED
-    if top.level in ("match", "possible") or any("passport_match" in c.reasons for c in found):
-        return RegistrationOutcome.REVIEW
-    return RegistrationOutcome.NONE
+    decision = link_decision(found)
+    return {"link": RegistrationOutcome.LINKED, "review": RegistrationOutcome.REVIEW}.get(decision,
+                                                                                          RegistrationOutcome.NONE)
 
 
 def registration_linkable(*, person: AffectedPerson, registration: Registration) -> StrOrPromise | None:

@@ -26,11 +26,6 @@ def operator(roles):
 
 
 @pytest.fixture
-def incident(roles):
-    return open_incident(roles["hq_officer"])
-
-
-@pytest.fixture
 def wang(operator, incident):
     return add_person(operator, incident, other_names=["WANG CHIEN-KUO"])
 

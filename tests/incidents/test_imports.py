@@ -50,11 +50,6 @@ def xlsx_bytes(rows: list[list[Any]], header: list[str]) -> bytes:
 
 
 @pytest.fixture
-def hq(roles):
-    return roles["hq_officer"]
-
-
-@pytest.fixture
 def world(hq) -> dict[str, Any]:
     incident = open_incident(hq)
     return {

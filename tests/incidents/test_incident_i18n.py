@@ -15,25 +15,13 @@ from django.test import Client
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from consular.accounts.models import User
 from consular.core.errors import ApplicationError
 from consular.incidents import pfif
-from consular.incidents.models import Incident
 from consular.incidents.services import incident_close, next_of_kin_informed
-from tests.incidents.incident_helpers import INQUIRY_BODY, PERSON_BODY, add_person, open_incident
+from tests.incidents.incident_helpers import INQUIRY_BODY, PERSON_BODY, add_person
 
 ZH: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 EN: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture
-def hq(roles: dict[str, User]) -> User:
-    return roles["hq_officer"]
-
-
-@pytest.fixture
-def incident(hq: User) -> Incident:
-    return open_incident(hq)
 
 
 def _error(response: Any, status: int) -> dict[str, Any]:

@@ -10,12 +10,7 @@ from django.utils import timezone
 
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry
 from consular.incidents.services import inquiry_attach, inquiry_submit, person_set_status
-from tests.incidents.incident_helpers import add_person, inquiry_in, open_incident
-
-
-@pytest.fixture
-def incident(roles):
-    return open_incident(roles["hq_officer"])
+from tests.incidents.incident_helpers import add_person, inquiry_in
 
 
 @pytest.fixture

@@ -33,16 +33,6 @@ def _src(kind: str, ref: str = "") -> SourceIn:
     return SourceIn(kind=kind, ref=ref)
 
 
-@pytest.fixture
-def hq(roles):
-    return roles["hq_officer"]
-
-
-@pytest.fixture
-def incident(hq):
-    return open_incident(hq)
-
-
 def test_open_routes_the_lead_mission_and_numbers_per_year(hq, roles):
     first = open_incident(hq)
     second = open_incident(hq, lead_mission="TH-BKK", missions=[])

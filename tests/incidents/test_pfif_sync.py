@@ -50,16 +50,6 @@ def _outside_note(n: int, person: int, status: str, at: datetime.datetime, **kw:
     )
 
 
-@pytest.fixture
-def hq(roles):
-    return roles["hq_officer"]
-
-
-@pytest.fixture
-def incident(hq):
-    return open_incident(hq)
-
-
 # --- Export ------------------------------------------------------------------------------------------------------
 
 

@@ -50,16 +50,6 @@ def trip(owner: Any, *, name_zh: str = "王建国", name_latin: str = "WANG JIAN
         consent={"contact_family": family, "share_with_incident": share}))
 
 
-@pytest.fixture
-def hq(roles):
-    return roles["hq_officer"]
-
-
-@pytest.fixture
-def incident(hq):
-    return open_incident(hq)
-
-
 def run(hq: Any, incident: Any, data: bytes, kind: str = "manifest") -> ListImport:
     result = list_import(actor=hq, incident=incident, data=data, filename="list.csv", mapping=None, kind=kind)
     assert result.status == "imported", result.error_list()

@@ -15,20 +15,10 @@ from consular.incidents.import_models import MatchReview, ReviewState
 from consular.incidents.models import AffectedPerson
 from consular.incidents.registration_matching import match_registration, registration_link
 from consular.travel.services import registration_cancel
-from tests.incidents.incident_helpers import add_person, open_incident
+from tests.incidents.incident_helpers import add_person
 from tests.incidents.test_registration_matching import WANG, ZHAO, csv, run, trip
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hq(roles):
-    return roles["hq_officer"]
-
-
-@pytest.fixture
-def incident(hq):
-    return open_incident(hq)
 
 
 def _zhao_review(roles: Any, hq: Any, incident: Any) -> tuple[Any, MatchReview]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -26,20 +25,10 @@ from consular.incidents.services import (
     next_of_kin_informed,
     person_set_status,
 )
-from tests.incidents.incident_helpers import add_person, inquiry_in, open_incident
+from tests.incidents.incident_helpers import add_person, inquiry_in
 from tests.incidents.test_imports import HEADER, csv_bytes
 
 OUTSIDE = "personfinder.example.org"
-
-
-@pytest.fixture
-def hq(roles):
-    return roles["hq_officer"]
-
-
-@pytest.fixture
-def incident(hq):
-    return open_incident(hq)
 
 
 def _deceased(hq: Any, person: AffectedPerson) -> None:
