@@ -275,7 +275,6 @@ class CheckIn(models.Model):
 class SmsReplyOutcome(models.TextChoices):
     RECORDED = "recorded", _("Recorded")
     NOT_UNDERSTOOD = "not_understood", _("Not understood")
-    AMBIGUOUS = "ambiguous", _("Ambiguous")
     EXPIRED = "expired", _("Expired")
     CODE_REQUIRED = "code_required", _("Code required")
     LOCKED = "locked", _("Locked")

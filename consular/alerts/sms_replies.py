@@ -10,10 +10,10 @@ and letters count), case-insensitive: an answer word (`1`, `SAFE`, `OK`, `平安
 `求助`, `救命`) and a code, in either order ("1 4821", "4821 1", "平安 4821", "4821平安"; "14821" too, when only one of
 its readings is a code of that number), or the answer alone.
 Whatever follows is the citizen's message (kept with the check-in, as on the page). With a code, the message of
-that number with that code is answered. Without one, only "need help" is: the number's messages still answered
-(past neither their alert's validity nor its cancellation, plus ALERTS_CHECKIN_GRACE_HOURS, and not failed) of
-one alert (its latest message, also when several registrations share the number) are answered; several alerts
-are `ambiguous` (the answer SMS lists the codes). A lone "safe" is `code_required`: sender numbers can be spoofed,
+that number with that code is answered. Without one, only "need help" is: on the newest of the number's messages
+still answered (past neither their alert's validity nor its cancellation, plus ALERTS_CHECKIN_GRACE_HOURS, and
+not failed), whichever alert it was, also when several alerts are open or several registrations share the number
+(one case; the call-back goes to the number). A lone "safe" is `code_required`: sender numbers can be spoofed,
 and a false "safe" in an incident registry can stop a search, while a false "need help" costs a call-back. The
 answer SMS (to the number, not to whoever spoofed it) lists the codes to reply with; where one alert is listed
 more than once (registrations sharing the number), each is named by its trip's place.
@@ -25,7 +25,7 @@ code (or digits read as one) is then `locked`, answered once per lock with the h
 except "need help", which still works.
 
 The answer is recorded by `checkins.checkin_record_delivery` — the same effects as the link: "safe" reaches the
-incident registry, "need help" opens (or adds to) the case. Outcomes: `recorded`, `not_understood`, `ambiguous`,
+incident registry, "need help" opens (or adds to) the case. Outcomes: `recorded`, `not_understood`,
 `expired`, `code_required`, `locked`. Each inbound message is kept once per gateway message id (`SmsReply`): a
 gateway retry, even concurrent, finds it and records nothing twice. Its text is not kept; the number only
 (encrypted) until the answer SMS is sent. The answer SMS, in the language of the message answered, goes after the
@@ -70,7 +70,7 @@ CODE = re.compile(r"\d{4,6}")
 _TOKEN = re.compile(r"\d+|[A-Za-zＡ-Ｚａ-ｚ]+|[\u3400-\u9fff\uf900-\ufaff]+")
 _STRIP = " \t\r\n,.;:!?-/|()[]，。；：！？、（）"
 ANSWERS_PER_HOUR = 5
-LISTED_CODES = 3  # an `ambiguous` or `code_required` answer lists at most this many alerts and their codes
+LISTED_CODES = 3  # a `code_required` answer lists at most this many alerts and their codes
 WRONG_CODES_MAX = 5  # replies with a code that is none of the number's codes, within WRONG_CODES_WINDOW ...
 WRONG_CODES_WINDOW = 3600
 LOCK_SECONDS = 3600  # ... lock its codes for this long ("need help" still works)
@@ -148,7 +148,7 @@ def reply_unglue(parsed: Parsed, phone_hash: str) -> Parsed:
 class Resolution:
     outcome: str
     delivery: Delivery | None = None  # answered (recorded, expired) or the latest of the number (its language)
-    choices: list[Delivery] = field(default_factory=list)  # ambiguous: the latest message of each alert
+    choices: list[Delivery] = field(default_factory=list)  # code_required: the latest message of each alert
 
 
 def _answerable(delivery: Delivery, now: datetime.datetime) -> bool:
@@ -230,11 +230,10 @@ def reply_resolve(*, phone_hash: str, parsed: Parsed, now: datetime.datetime, lo
         return Resolution(SmsReplyOutcome.EXPIRED, latest)
     if parsed.status == CheckInStatus.SAFE:  # never without a code: the sender may be spoofed
         return Resolution(SmsReplyOutcome.CODE_REQUIRED, choices[0], choices)
-    if len({delivery.alert_id for delivery in choices}) == 1:
-        # One alert, maybe to several registrations sharing the number: one call for help, on its latest message
-        # (the call-back goes to this number).
-        return Resolution(SmsReplyOutcome.RECORDED, choices[0])
-    return Resolution(SmsReplyOutcome.AMBIGUOUS, choices[0], choices)
+    # "Need help" without a code: one call for help, on the newest message still answered (of several alerts, or
+    # of one alert to several registrations sharing the number). Whoever is in danger is not asked for a code
+    # first: the case opens at once and the call-back goes to this number.
+    return Resolution(SmsReplyOutcome.RECORDED, choices[0])
 
 
 # --- The answer SMS -----------------------------------------------------------------------------------------------
@@ -281,9 +280,6 @@ def _answer_text(outcome: str, resolution: Resolution, status: str | None, case:
         if case:
             text += " " + gettext("Case %(case)s.") % {"case": case}
         return text + " " + gettext("Hotline: %(hotline)s") % {"hotline": _hotline()}
-    if outcome == SmsReplyOutcome.AMBIGUOUS:
-        return gettext("Several alerts are open. Reply 1 (safe) or 2 (help) with the code of one: %(codes)s. "
-                       "Hotline: %(hotline)s") % {"codes": _listed(resolution.choices), "hotline": _hotline()}
     if outcome == SmsReplyOutcome.CODE_REQUIRED:
         first = resolution.choices[0].reply_code
         return gettext("Please reply 1 and the code from the alert, e.g. \"1 %(code)s\". Codes: %(codes)s") % {

@@ -200,9 +200,12 @@ def test_a_lone_call_for_help_from_a_shared_number_is_one_call(roles: dict[str, 
     assert checkin.delivery_id == Delivery.objects.filter(alert=alert, channel="sms").latest("id").pk
     assert Case.objects.count() == 1
 
-    # Two alerts to the shared number: "need help" alone is ambiguous, its list names each choice.
+    # Two alerts to the shared number: "need help" alone is recorded on the newest message; "safe" alone gets the
+    # list of codes, each alert named by its trip's place.
     second_alert = _publish(officers).alert
     deliveries_claim(batch_size=100)
-    assert _sms(api(), "2").json() == {"status": "ambiguous"}
+    assert _sms(api(), "2").json() == {"status": "recorded"}
+    assert CheckIn.objects.filter(delivery__alert=second_alert, status="need_help").count() == 1
+    assert _sms(api(), "1").json() == {"status": "code_required"}
     answer = SmsReply.objects.latest("id").answer
     assert f"{second_alert.reference} (Bangkok)" in answer and f"{second_alert.reference} (Pattaya)" in answer

@@ -1,6 +1,6 @@
 """Answering an alert by SMS reply code: the code in each alert SMS (within the segment budget), the gateway's
 signed inbound callback `POST /api/v1/sms/inbound`, the reply forms understood ("1 4821", "4821 2", words, a lone
-answer), ambiguous, unknown, foreign and expired codes, the gateway's retries, "safe" reaching the incident
+answer), a lone call for help, unknown, foreign and expired codes, the gateway's retries, "safe" reaching the incident
 registry and "need help" opening a case as through the link, and the answer SMS received by a local gateway."""
 
 from __future__ import annotations
@@ -160,20 +160,25 @@ def test_reply_forms_are_recorded(roles, officers, api, template, status):
     assert (Case.objects.count() == 1) is (status == "need_help")
 
 
-def test_a_lone_answer_with_two_open_alerts_is_ambiguous_and_lists_the_codes(roles, officers, api):
+def test_a_lone_call_for_help_with_two_open_alerts_is_recorded_on_the_newest(roles, officers, api):
+    """Someone in danger is not asked which alert first: one case at once, on the newest message."""
     registration = _traveller(roles["citizen"])
     first = _sent(registration, _publish(officers).alert)
     second = _sent(registration, _publish(officers).alert)
 
     answer = _sms(api(), "2")
 
-    assert answer.json() == {"status": "ambiguous"} and not CheckIn.objects.exists()
+    assert answer.json() == {"status": "recorded"}
+    checkin = CheckIn.objects.get()
+    assert (checkin.delivery_id, checkin.status) == (second.pk, "need_help") and Case.objects.count() == 1
     text = SmsReply.objects.get().answer
-    assert first.reply_code in text and second.reply_code in text
-    assert settings.CONSULAR_DEPLOYMENT["hotline"] in text  # whoever is in danger can call at once
-    # With the code it is understood.
-    assert _sms(api(), f"1 {second.reply_code}").json() == {"status": "recorded"}
-    assert CheckIn.objects.get().delivery_id == second.pk
+    assert settings.CONSULAR_DEPLOYMENT["hotline"] in text  # and they can call at once
+    # "Safe" alone is still refused with both codes listed; with a code it is recorded on that alert.
+    assert _sms(api(), "1").json() == {"status": "code_required"}
+    listed = SmsReply.objects.latest("id").answer
+    assert first.reply_code in listed and second.reply_code in listed
+    assert _sms(api(), f"1 {first.reply_code}").json() == {"status": "recorded"}
+    assert CheckIn.objects.filter(delivery=first, status="safe").exists()
 
 
 def test_a_lone_answer_after_an_update_answers_the_alert(roles, officers, api):

@@ -121,7 +121,7 @@ def test_glued_readings() -> None:
 def test_an_answer_glued_to_its_code_is_recorded(roles: dict[str, Any], officers: dict[str, Any], api: Any) -> None:
     registration = _traveller(roles["citizen"])
     first = _sent(registration, _publish(officers).alert)
-    second = _sent(registration, _publish(officers).alert)  # two open alerts: a lone answer would be ambiguous
+    second = _sent(registration, _publish(officers).alert)  # two open alerts: a lone "safe" would need a code
 
     assert _sms(api(), f"2{second.reply_code} 水到二楼").json() == {"status": "recorded"}
     checkin = CheckIn.objects.get()

@@ -1,11 +1,11 @@
 """SMS replies: the outcomes `code_required` (a lone "safe": the code is required) and `locked` (too many wrong
-codes from one number)."""
+codes from one number); no `ambiguous` (a lone "need help" is recorded on the newest open alert)."""
 
 from django.db import migrations, models
 
 OUTCOMES = [
-    ("recorded", "Recorded"), ("not_understood", "Not understood"), ("ambiguous", "Ambiguous"),
-    ("expired", "Expired"), ("code_required", "Code required"), ("locked", "Locked"),
+    ("recorded", "Recorded"), ("not_understood", "Not understood"), ("expired", "Expired"),
+    ("code_required", "Code required"), ("locked", "Locked"),
 ]
 
 

@@ -49,8 +49,8 @@ class SmsInboundSerializer(serializers.Serializer):
 
 class SmsInboundAnswerSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=SmsReplyOutcome.choices, help_text=(
-        "`recorded` (the check-in was recorded, as through the link), `not_understood`, `ambiguous` (\"need "
-        "help\" without a code, several alerts), `expired` (the alert is no longer answered), `code_required` "
+        "`recorded` (the check-in was recorded, as through the link; \"need help\" without a code: on the newest "
+        "open message), `not_understood`, `expired` (the alert is no longer answered), `code_required` "
         "(\"safe\" without its code: never accepted, the sender may be spoofed), `locked` (too many wrong codes "
         "from this number: codes are refused for an hour, \"need help\" still works). The citizen gets an answer "
         "SMS."))
