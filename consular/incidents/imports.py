@@ -74,6 +74,7 @@ from consular.incidents.registration_matching import (
     match_registration,
     registration_link,
     registration_linkable,
+    row_birth,
 )
 from consular.incidents.services import WRITER_ROLES, PersonIn, Source, person_add, person_set_status
 from consular.travel.models import Registration
@@ -186,16 +187,6 @@ def _row_errors(row: tabular.ParsedRow, mapping: Mapping[str, str], countries: s
     return errors
 
 
-def _birth(values: Mapping[str, object]) -> datetime.date | str | None:
-    """A full date, or YYYY / YYYY-MM when the list gives only that."""
-    if isinstance(values.get("birth_date"), datetime.date):
-        return values["birth_date"]  # type: ignore[return-value]
-    year, month = values.get("birth_year"), values.get("birth_month")
-    if isinstance(year, int):
-        return f"{year:04d}-{month:02d}" if isinstance(month, int) else f"{year:04d}"
-    return None
-
-
 def _names(values: Mapping[str, object]) -> list[str]:
     return [str(values[k]) for k in ("name_zh", "name_latin") if values.get(k)]
 
@@ -204,7 +195,7 @@ def _candidates(incident: Incident, values: Mapping[str, object]) -> list[select
     """The registry's candidates for the row: by each of its names (characters, passport spelling), the best
     score per person kept, best first. One indexed look-up per name; never a scan."""
     best: dict[uuid.UUID, selectors.Candidate] = {}
-    birth, passport = _birth(values), str(values.get("passport_number") or "")
+    birth, passport = row_birth(values), str(values.get("passport_number") or "")
     for name in _names(values):
         for c in selectors.candidates(incident=incident, name=name, birth_date=birth, passport_number=passport,
                                       limit=ROW_CANDIDATES):
@@ -228,7 +219,7 @@ def _row_note(values: Mapping[str, object], kind: str) -> str:
     if values.get("reported_deceased"):
         lines.append(f"Reported deceased by a {kind} list (not confirmed).")
     if "birth_date" not in values and values.get("birth_year"):
-        lines.append(f"Born {_birth(values)} (as on the list).")
+        lines.append(f"Born {row_birth(values)} (as on the list).")
     for key, label in (("seat_or_room", "Seat or room"), ("external_id", "List id"), ("note", "Note")):
         if values.get(key):
             lines.append(f"{label}: {values[key]}")

@@ -101,7 +101,8 @@ def _names(values: Mapping[str, object]) -> list[str]:
     return [str(values[k]) for k in ("name_zh", "name_latin") if values.get(k)]
 
 
-def _birth(values: Mapping[str, object]) -> datetime.date | str | None:
+def row_birth(values: Mapping[str, object]) -> datetime.date | str | None:
+    """A list row's birth date: a full date, or YYYY / YYYY-MM when the list gives only that."""
     if isinstance(values.get("birth_date"), datetime.date):
         return values["birth_date"]  # type: ignore[return-value]
     year, month = values.get("birth_year"), values.get("birth_month")
@@ -120,7 +121,7 @@ def registrations_meeting(incident: Incident) -> Any:
 
 
 def _candidate_ids(values: Mapping[str, object]) -> list[uuid.UUID]:
-    birth = _birth(values)
+    birth = row_birth(values)
     narrow = parse_birth_date(birth) is not None
     ids: list[uuid.UUID] = []
     passport = normalise_passport(str(values.get("passport_number") or ""))
@@ -135,7 +136,7 @@ def _candidate_ids(values: Mapping[str, object]) -> list[uuid.UUID]:
 
 
 def _best(values: Mapping[str, object], registration: Registration) -> RegistrationCandidate:
-    birth = _birth(values)
+    birth = row_birth(values)
     passport = str(values.get("passport_number") or "") or None
     theirs = registration.names() or [""]
     best = RegistrationCandidate(registration=registration, score=0.0)

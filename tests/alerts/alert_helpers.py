@@ -79,3 +79,16 @@ def register(owner: Any, legs: list[dict[str, Any]], *, channels: list[str] | No
 
 def subscribe(user: Any, country: str, channels: list[str]) -> CountrySubscription:
     return CountrySubscription.objects.create(user=user, country_id=country, channels=channels)
+
+
+def alert_form(**changes: Any) -> dict[str, Any]:
+    """A valid POST of the console's alert form (an area still to be given), starting now, for two days."""
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    return {"level": "warning", "category": "security", "headline_zh": "曼谷抗议", "headline_en": "",
+            "body_zh": "请避开示威地点。", "body_en": "", "instructions_zh": "", "instructions_en": "",
+            "valid_from": now.strftime("%Y-%m-%dT%H:%M"),
+            "valid_until": (now + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "countries": "", "subdivisions": "", "circles": "", "polygons": "", "countries_concerned": "TH",
+            "incident": "", **changes}

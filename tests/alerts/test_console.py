@@ -18,7 +18,7 @@ from consular.alerts.models import Alert, Delivery
 from consular.alerts.services import alert_approve, alert_create, alert_edition_add, alert_publish
 from consular.cases.models import Case
 from consular.cases.services import Location
-from tests.alerts.alert_helpers import alert_in, published, register
+from tests.alerts.alert_helpers import alert_form, alert_in, published, register
 from tests.incidents.incident_helpers import open_incident
 
 pytestmark = pytest.mark.django_db
@@ -198,16 +198,6 @@ def test_public_country_page_uses_whole_translatable_sentences(client, roles, se
 
 # --- The alert editor's "count reach" button and area map -----------------------------------------------------------
 
-def _alert_form(**changes):
-    now = timezone.localtime()
-    return {"level": "warning", "category": "security", "headline_zh": "曼谷抗议", "headline_en": "",
-            "body_zh": "请避开示威地点。", "body_en": "", "instructions_zh": "", "instructions_en": "",
-            "valid_from": now.strftime("%Y-%m-%dT%H:%M"),
-            "valid_until": (now + timezone.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
-            "countries": "", "subdivisions": "", "circles": "", "polygons": "", "countries_concerned": "TH",
-            "incident": "", **changes}
-
-
 def test_count_reach_counts_the_area_as_typed_and_saves_nothing(roles, make_user, monkeypatch):
     from consular.alerts import targeting
     from consular.alerts.models import AlertEdition
@@ -220,7 +210,7 @@ def test_count_reach_counts_the_area_as_typed_and_saves_nothing(roles, make_user
     chiang_mai = {"country": "TH", "lat": 18.7883, "lon": 98.9853}
     register(make_user("citizen"), [chiang_mai], channels=["email"])
     writer = _client(roles["hq_officer"])
-    inside = writer.post("/console/alerts/new/", _alert_form(circles="13.75, 100.5, 30", count_reach="1"))
+    inside = writer.post("/console/alerts/new/", alert_form(circles="13.75, 100.5, 30", count_reach="1"))
     assert inside.status_code == 200
     audience = inside.context["audience"]
     assert (audience.registrations, audience.subscribers) == ("1", "<1")
@@ -228,14 +218,14 @@ def test_count_reach_counts_the_area_as_typed_and_saves_nothing(roles, make_user
     html = inside.content.decode()
     assert 'id="reach"' in html and "13.75, 100.5, 30" in html  # the count, and the form as typed
     # A circle elsewhere reaches nobody; a polygon over Chiang Mai reaches the other traveller.
-    away = writer.post("/console/alerts/new/", _alert_form(circles="7.88, 98.39, 20", count_reach="1"))
+    away = writer.post("/console/alerts/new/", alert_form(circles="7.88, 98.39, 20", count_reach="1"))
     assert away.status_code == 200 and away.context["audience"].registrations == "<1"
-    north = writer.post("/console/alerts/new/", _alert_form(
+    north = writer.post("/console/alerts/new/", alert_form(
         polygons="18.7, 98.9; 18.9, 98.9; 18.9, 99.1; 18.7, 98.9", count_reach="1"))
     assert north.context["audience"].registrations == "1" and north.context["audience"].by_channel["sms"] == "<1"
     assert not Alert.objects.exists() and not AlertEdition.objects.exists()
     # The plain save button still saves, and the alert's page estimates the same reach.
-    saved = writer.post("/console/alerts/new/", _alert_form(circles="13.75, 100.5, 30"))
+    saved = writer.post("/console/alerts/new/", alert_form(circles="13.75, 100.5, 30"))
     assert saved.status_code == 302 and Alert.objects.count() == 1
     page = writer.get(saved["Location"])
     assert targeting.reach_estimate(page.context["audience"], ["TH"]) == audience
@@ -243,16 +233,16 @@ def test_count_reach_counts_the_area_as_typed_and_saves_nothing(roles, make_user
 
 def test_count_reach_shows_field_errors_and_saves_nothing(roles):
     writer = _client(roles["officer_bkk"])
-    bad = writer.post("/console/alerts/new/", _alert_form(circles="13.75, 100.5, 900", count_reach="1"))
+    bad = writer.post("/console/alerts/new/", alert_form(circles="13.75, 100.5, 900", count_reach="1"))
     assert bad.status_code == 400 and bad.context["audience"] is None
     assert bad.context["form"].errors["circles"]
-    typo = writer.post("/console/alerts/new/", _alert_form(circles="13.75; 100.5", count_reach="1"))
+    typo = writer.post("/console/alerts/new/", alert_form(circles="13.75; 100.5", count_reach="1"))
     assert typo.status_code == 400 and typo.context["form"].errors["circles"]
-    empty = writer.post("/console/alerts/new/", _alert_form(countries_concerned="", count_reach="1"))
+    empty = writer.post("/console/alerts/new/", alert_form(countries_concerned="", count_reach="1"))
     assert empty.status_code == 400 and empty.context["form"].errors["countries"]
-    outside = writer.post("/console/alerts/new/", _alert_form(countries="JP", count_reach="1"))
+    outside = writer.post("/console/alerts/new/", alert_form(countries="JP", count_reach="1"))
     assert outside.status_code == 403 and outside.context["form"].errors["countries"]
-    assert _client(roles["auditor"]).post("/console/alerts/new/", _alert_form(count_reach="1")).status_code == 403
+    assert _client(roles["auditor"]).post("/console/alerts/new/", alert_form(count_reach="1")).status_code == 403
     assert not Alert.objects.exists()
 
 

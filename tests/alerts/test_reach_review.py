@@ -7,13 +7,12 @@ import math
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from consular.alerts import services, targeting
 from consular.alerts.models import Alert
 from consular.core.errors import ApplicationError
 from consular.core.models import AuditEntry
-from tests.alerts.alert_helpers import alert_in, register
+from tests.alerts.alert_helpers import alert_form, alert_in, register
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +24,7 @@ def _client(user):
 
 
 def _form(**changes):
-    now = timezone.localtime()
-    return {"level": "warning", "category": "security", "headline_zh": "曼谷抗议", "headline_en": "",
-            "body_zh": "请避开示威地点。", "body_en": "", "instructions_zh": "", "instructions_en": "",
-            "valid_from": now.strftime("%Y-%m-%dT%H:%M"),
-            "valid_until": (now + timezone.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
-            "countries": "", "subdivisions": "", "circles": "", "polygons": "", "countries_concerned": "TH",
-            "incident": "", "count_reach": "1", **changes}
+    return alert_form(count_reach="1", **changes)
 
 
 def test_coarse_counts():
