@@ -40,3 +40,15 @@ def setup_django(url: str, *, reference: bool = True) -> None:
     call_command("migrate", verbosity=0)
     if reference:
         call_command("loadreference", verbosity=0)
+
+
+def use_django(url: str) -> None:
+    """Django set up on the existing database at `url` (a benchmark's kept database), migrated."""
+    os.environ["CONSULAR_DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

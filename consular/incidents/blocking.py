@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Count
+from django.db import connection
 
 from consular.core import crypto
 from consular.incidents.matching import blocking_keys, parse_birth_date
@@ -82,13 +83,41 @@ def name_keys_write(*, owner_type: str, owner_id: uuid.UUID, names: Iterable[str
     return len(rows)
 
 
+# At most this many owners are read per key (those with the lowest ids, straight from the index). A key held by
+# more people than this (a common surname and a year; 王伟 without a birth date) cannot tell them apart anyway:
+# they tie, and ties go to the lowest owner ids, the ones kept.
+PER_KEY_LIMIT = 500
+
+
 def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | None,
-                   limit: int = 200) -> list[uuid.UUID]:
-    """Owners of `scope` sharing at least one key with the query, most shared keys first, at most `limit`.
-    One query, answered from the (key_hash, owner_type, scope, owner_id) index alone."""
+                   limit: int = 200, per_key: int = PER_KEY_LIMIT) -> list[uuid.UUID]:
+    """Owners of `scope` sharing at least one key with the query, the most telling first, at most `limit`.
+
+    Each shared key counts 1/(how many owners of the scope have it, up to `per_key`): a key held by three people
+    (surname, given name and birth year together) tells more than one held by thousands (the surname and a
+    year), so a person who shares the query's rare keys ranks above one who shares only its common ones, however
+    many. Ties are broken by owner id, so the answer is stable. One query, answered from the (key_hash,
+    owner_type, scope, owner_id) index alone, at most `per_key` rows per key; the weights come from the same
+    rows (a window count per key), no statistics table."""
     hashes = sorted({key_hash(k) for k in keys})
     if not hashes:
         return []
-    rows = NameKey.objects.filter(key_hash__in=hashes, owner_type=owner_type, scope=scope)
-    ranked = rows.values("owner_id").annotate(shared=Count("*")).order_by("-shared", "owner_id")[:limit]
-    return [r["owner_id"] for r in ranked]
+    table = connection.ops.quote_name(NameKey._meta.db_table)
+    in_scope = "scope IS NULL" if scope is None else "scope = %s"
+    field = NameKey._meta.get_field("owner_id")
+    scoped = [] if scope is None else [field.get_db_prep_value(scope, connection)]
+    # One key's owners (the lowest ids, from the index) with how many they are. Only placeholders, aliases
+    # and the quoted table name are formatted in; every value is a parameter.
+    one_key = (f"SELECT owner_id, COUNT(*) OVER () AS n FROM (SELECT owner_id FROM {table} "  # noqa: S608
+               f"WHERE key_hash = {{key}} AND owner_type = %s AND {in_scope} ORDER BY owner_id LIMIT %s) AS one")
+    if connection.vendor == "postgresql":  # one statement of constant shape, whatever the number of keys
+        found = f"unnest(%s::text[]) AS query(h) CROSS JOIN LATERAL ({one_key.format(key='query.h')}) AS k"
+        params: list[Any] = [hashes, owner_type, *scoped, per_key]
+    else:
+        found = "(" + " UNION ALL ".join(one_key.format(key="%s") for _ in hashes) + ") AS k"
+        params = [p for h in hashes for p in (h, owner_type, *scoped, per_key)]
+    sql = (f"SELECT owner_id FROM {found} GROUP BY owner_id "  # noqa: S608
+           f"ORDER BY SUM(CAST(1 AS DOUBLE PRECISION) / n) DESC, owner_id LIMIT %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return [field.to_python(row[0]) for row in cursor.fetchall()]

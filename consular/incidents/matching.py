@@ -359,10 +359,17 @@ def _hanzi_unit_interned(char: str, readings: tuple[str, ...], surname: bool) ->
     return Unit(char, tuple(found[:_MAX_READINGS + 1]), hanzi=True)
 
 
+@lru_cache(maxsize=32768)
+def _one_char_readings(char: str) -> tuple[str, ...]:
+    # errors="default" keeps an unknown character as itself: filtered out here.
+    out = pinyin(char, style=Style.NORMAL, heteronym=True, v_to_u=False, errors="default")
+    return tuple(r for r in dict.fromkeys(out[0] if out else ()) if r and r.isascii() and r.isalpha())
+
+
 def _char_readings(chars: str) -> list[list[str]]:
-    # errors="default" keeps an unknown character as itself, one item per character: filtered out below.
-    out = pinyin(chars, style=Style.NORMAL, heteronym=True, v_to_u=False, errors="default")
-    return [[r for r in dict.fromkeys(rs) if r and r.isascii() and r.isalpha()] for rs in out]
+    """Each character's readings, commonest first, read one character at a time: a name is not a word, so
+    pypinyin's phrase dictionary (于思 "bearded", yúsāi) must not choose its readings (于思成 is Yu Sicheng)."""
+    return [list(_one_char_readings(c)) for c in chars]
 
 
 def _parse_hanzi(text: str) -> ParsedName:
@@ -601,7 +608,6 @@ def _text(seq: Seq) -> str:
     return "".join(u.text for u in seq)
 
 
-@lru_cache(maxsize=65536)
 def compare_seqs(a: Seq, b: Seq) -> SeqResult:
     length = max(len(a), len(b))
     if not a and not b:
@@ -692,7 +698,6 @@ class NameComparison:
     whole_typo: bool
 
 
-@lru_cache(maxsize=65536)
 def compare_names(a: ParsedName, b: ParsedName) -> NameComparison:
     best = NameComparison(0.0, None, None, False, False, False)
     for ha in a.hypotheses:

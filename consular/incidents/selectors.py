@@ -36,9 +36,11 @@ from consular.incidents.matching import (
 )
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry, PersonStatusChange
 
-# Candidates loaded and scored per query at most (those sharing the most blocking keys), and the lowest score
-# worth showing an officer (below it the name and the evidence disagree).
-CANDIDATE_CAP = 200
+# Candidates loaded and scored per query at most (those sharing the most telling blocking keys: see
+# `blocking.owners_by_keys`), and the lowest score worth showing an officer (below it the name and the evidence
+# disagree). 50 keeps recall@10 on a registry of a million people where 200 had it (docs/benchmarks.md) at a
+# quarter of the decrypting and scoring.
+CANDIDATE_CAP = 50
 # With the birth year known, the narrow tier alone is asked when it finds at least this many people.
 NARROW_ENOUGH = 10
 CANDIDATE_MIN_SCORE = 0.10

@@ -147,3 +147,25 @@ def test_the_index_is_generic_and_the_narrow_tier_keeps_recall(db):
         dated, near, far, undated}
     with pytest.raises(ValueError):
         blocking.query_keys("张伟", "1990-02-30")
+
+
+def test_rare_shared_keys_rank_above_many_common_ones(db):
+    """Ranking weighs each shared key by how few owners of the scope hold it: the one owner sharing the query's
+    rare key comes before the many who share two of its common keys (a plain count of shared keys would put
+    them first), and the order is stable (ties by owner id)."""
+    owner, scope = NameKeyOwner.REGISTRANT, uuid.uuid4()
+    target, crowd = uuid.uuid4(), [uuid.uuid4() for _ in range(10)]
+
+    def index(owner_id: uuid.UUID, *keys: str, scope: uuid.UUID | None = scope) -> None:
+        NameKey.objects.bulk_create(NameKey(key_hash=blocking.key_hash(k), owner_type=owner, owner_id=owner_id,
+                                            scope=scope) for k in keys)
+
+    index(target, "n:zhang:jian:1961")
+    for pid in crowd:
+        index(pid, "y:zhang:1961", "s:zhang")
+    index(uuid.uuid4(), "n:zhang:jian:1961", scope=None)  # another scope's holder does not make the key common
+    found = blocking.owners_by_keys(owner_type=owner, keys={"n:zhang:jian:1961", "y:zhang:1961", "s:zhang"},
+                                    scope=scope)
+    assert found == [target, *sorted(crowd)]
+    assert blocking.owners_by_keys(owner_type=owner, keys={"y:zhang:1961", "n:zhang:jian:1961"}, scope=scope,
+                                   limit=3) == [target, *sorted(crowd)[:2]]

@@ -652,3 +652,12 @@ def test_any_text_scores_in_range_without_crashing(a, b):
     result = score(NameRecord(a), NameRecord(b, id="x"))
     assert 0.0 <= result.score <= 1.0 and result.id == "x"
     assert isinstance(blocking_keys(a), set)
+
+
+@pytest.mark.parametrize(("hanzi", "latin"), [("于思成", "YU SICHENG"), ("王国亮", "WANG GUOLIANG"),
+                                              ("罗红艳", "LUO HONGYAN")])
+def test_a_name_is_read_character_by_character_not_as_a_word(hanzi, latin):
+    """pypinyin's phrase dictionary reads 于思 as the word yúsāi ("bearded"); in a name each character keeps
+    its own readings, commonest first."""
+    result = score(NameRecord(name=hanzi), NameRecord(name=latin))
+    assert result.score >= MATCH_THRESHOLD, result
