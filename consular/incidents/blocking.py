@@ -13,6 +13,7 @@ rehasher for key rotation.
 from __future__ import annotations
 
 import datetime
+import math
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -90,8 +91,11 @@ PER_KEY_LIMIT = 500
 
 
 def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | None,
-                   limit: int = 200, per_key: int = PER_KEY_LIMIT) -> list[uuid.UUID]:
-    """Owners of `scope` sharing at least one key with the query, the most telling first, at most `limit`.
+                   limit: int = 200, per_key: int = PER_KEY_LIMIT, ties: int = 0) -> list[uuid.UUID]:
+    """Owners of `scope` sharing at least one key with the query, the most telling first, at most `limit`, or
+    up to `ties` more when they tie with the last one kept and the group ends there: a group sharing the same keys
+    is not cut in the middle while it is small (张超 born about 1980, whose given names differ past the first
+    syllable, as a typo in the second may); a larger one (王伟 without a birth date) is cut at `limit`.
 
     Each shared key counts 1/(how many owners of the scope have it, up to `per_key`): a key held by three people
     (surname, given name and birth year together) tells more than one held by thousands (the surname and a
@@ -116,8 +120,13 @@ def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | N
     else:
         found = "(" + " UNION ALL ".join(one_key.format(key="%s") for _ in hashes) + ") AS k"
         params = [p for h in hashes for p in (h, owner_type, *scoped, per_key)]
-    sql = (f"SELECT owner_id FROM {found} GROUP BY owner_id "  # noqa: S608
-           f"ORDER BY SUM(CAST(1 AS DOUBLE PRECISION) / n) DESC, owner_id LIMIT %s")
+    sql = (f"SELECT owner_id, SUM(CAST(1 AS DOUBLE PRECISION) / n) AS weight FROM {found} "  # noqa: S608
+           f"GROUP BY owner_id ORDER BY weight DESC, owner_id LIMIT %s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
-        return [field.to_python(row[0]) for row in cursor.fetchall()]
+        cursor.execute(sql, [*params, limit + ties + 1])
+        rows = cursor.fetchall()
+    kept = rows[:limit]
+    tied = [row for row in rows[limit:] if math.isclose(row[1], kept[-1][1])]
+    if len(tied) <= ties:  # a larger group is cut anyway (ties go to the lowest owner ids)
+        kept += tied
+    return [field.to_python(row[0]) for row in kept]

@@ -38,8 +38,9 @@ from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquir
 
 # Candidates loaded and scored per query at most (those sharing the most telling blocking keys: see
 # `blocking.owners_by_keys`), and the lowest score worth showing an officer (below it the name and the evidence
-# disagree). 50 keeps recall@10 on a registry of a million people where 200 had it (docs/benchmarks.md) at a
-# quarter of the decrypting and scoring.
+# disagree). Up to twice as many when a small group ties at the cut (`blocking.owners_by_keys`, `ties`). On a
+# registry of a million people this keeps recall@10 about where 200 had it (docs/benchmarks.md) at about a third
+# of the decrypting and scoring.
 CANDIDATE_CAP = 50
 # With the birth year known, the narrow tier alone is asked when it finds at least this many people.
 NARROW_ENOUGH = 10
@@ -217,11 +218,11 @@ def candidate_ids(*, incident: Incident, name: str, birth_date: datetime.date | 
     ids: list[uuid.UUID] = []
     if parse_birth_date(birth_date) is not None:
         ids = blocking.owners_by_keys(owner_type=owner, keys=blocking.query_keys(name, birth_date, narrow=True),
-                                      scope=scope, limit=cap)
+                                      scope=scope, limit=cap, ties=cap)
     if len(ids) < NARROW_ENOUGH:
         wide = blocking.owners_by_keys(owner_type=owner, keys=blocking.query_keys(name, birth_date),
-                                       scope=scope, limit=cap)
-        ids = list(dict.fromkeys([*ids, *wide]))[:cap]
+                                       scope=scope, limit=cap, ties=cap)
+        ids = list(dict.fromkeys([*ids, *wide]))[:2 * cap]
     passport = normalise_passport(passport_number)
     if passport:
         digest = crypto.keyed_hash(passport, kind="passport")

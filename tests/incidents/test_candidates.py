@@ -169,3 +169,19 @@ def test_rare_shared_keys_rank_above_many_common_ones(db):
     assert found == [target, *sorted(crowd)]
     assert blocking.owners_by_keys(owner_type=owner, keys={"y:zhang:1961", "n:zhang:jian:1961"}, scope=scope,
                                    limit=3) == [target, *sorted(crowd)[:2]]
+
+
+def test_a_small_tied_group_is_not_cut_in_the_middle(db):
+    """`ties`: owners tying with the last one kept are added while their whole group fits; a larger group is cut
+    at the limit (whoever is kept of it is arbitrary anyway: the lowest owner ids)."""
+    owner, scope = NameKeyOwner.REGISTRANT, uuid.uuid4()
+    best = uuid.uuid4()
+    group = sorted(uuid.uuid4() for _ in range(6))
+    NameKey.objects.bulk_create([NameKey(key_hash=blocking.key_hash("n:zhang:chao:1980"), owner_type=owner,
+                                         owner_id=pid, scope=scope) for pid in [best, *group]]
+                                + [NameKey(key_hash=blocking.key_hash("rare"), owner_type=owner, owner_id=best,
+                                           scope=scope)])
+    keys = {"n:zhang:chao:1980", "rare"}
+    assert blocking.owners_by_keys(owner_type=owner, keys=keys, scope=scope, limit=3) == [best, *group[:2]]
+    assert blocking.owners_by_keys(owner_type=owner, keys=keys, scope=scope, limit=3, ties=5) == [best, *group]
+    assert blocking.owners_by_keys(owner_type=owner, keys=keys, scope=scope, limit=3, ties=3) == [best, *group[:2]]
