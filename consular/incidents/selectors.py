@@ -208,10 +208,11 @@ class Candidate:
 
 def candidate_ids(*, incident: Incident, name: str, birth_date: datetime.date | str | None = None,
                   passport_number: str = "", cap: int = CANDIDATE_CAP) -> list[uuid.UUID]:
-    """The persons of the incident worth scoring: those sharing a blocking key with the name (most shared keys
-    first, at most `cap`), and those with exactly this passport number (through its keyed hash). No person row
-    is read. When the query knows the birth year, the narrow tier is asked first (year buckets of Y-1..Y+1 and
-    the undated people of the name buckets), so a common name in a registry of millions stays a small bucket;
+    """The persons of the incident worth scoring: those sharing a blocking key with the name (the most telling
+    shared keys first, at most `cap`, or twice that when a small group ties at the cut), and those with exactly
+    this passport number (through its keyed hash). No person row is read. When the query knows the birth year,
+    the narrow tier is asked first (year buckets of Y-1..Y+1 and the undated people of the name buckets), so a
+    common name in a registry of millions stays a small bucket;
     only when that finds fewer than `NARROW_ENOUGH` people are the whole name buckets asked as well (a small
     incident, or a birth year recorded wrongly). Raises ValueError for a malformed birth date."""
     owner, scope = NameKeyOwner.AFFECTED_PERSON, incident.pk
