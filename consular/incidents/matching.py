@@ -238,6 +238,15 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+def names_to_compare(query: str, names: list[str]) -> list[str]:
+    """The names of a person a query is compared with: a query in Chinese characters with the person's names in
+    characters when there are any (a different character with the same reading is worth an officer's look,
+    which the passport spelling, the same for both, would hide); otherwise with every name."""
+    if has_cjk(query):
+        return [n for n in names if has_cjk(n)] or names
+    return names
+
+
 def fold_latin(text: str) -> str:
     """Lower-case ASCII letters, ü written v (LÜ → lv), every other mark dropped."""
     text = unicodedata.normalize("NFKD", text)

@@ -55,8 +55,8 @@ from consular.incidents.matching import (
     MATCH_THRESHOLD,
     POSSIBLE_THRESHOLD,
     NameRecord,
-    has_cjk,
     link_decision,
+    names_to_compare,
     normalise_passport,
     parse_birth_date,
     score,
@@ -141,9 +141,9 @@ def _best(values: Mapping[str, object], registration: Registration) -> Registrat
     theirs = registration.names() or [""]
     best = RegistrationCandidate(registration=registration, score=0.0)
     for name in _names(values):
-        names = ([n for n in theirs if has_cjk(n)] or theirs) if has_cjk(name) else theirs
-        for their in names:
-            result = score(NameRecord(name=name, birth_date=birth, passport_number=passport),
+        query = NameRecord(name=name, birth_date=birth, passport_number=passport)
+        for their in names_to_compare(name, theirs):
+            result = score(query,
                            NameRecord(name=their, birth_date=registration.birth_date if birth else None,
                                       passport_number=(registration.passport_number or None) if passport else None,
                                       id=str(registration.pk)))

@@ -29,7 +29,7 @@ from consular.incidents.matching import (
     MATCH_THRESHOLD,
     POSSIBLE_THRESHOLD,
     NameRecord,
-    has_cjk,
+    names_to_compare,
     normalise_passport,
     parse_birth_date,
     score,
@@ -238,12 +238,8 @@ _NAME_FIELDS = ("id", "incident_id", "name_zh", "name_latin", "other_names")
 
 
 def _best(query: NameRecord, person: AffectedPerson) -> Candidate:
-    """The person's best-scoring name against the query. A query in Chinese characters is compared with the
-    person's names in characters when there are any (a different character with the same reading is worth an
-    officer's look, which the passport spelling, the same for both, would hide); otherwise with every name."""
-    names = person.names() or [""]
-    if has_cjk(query.name):
-        names = [n for n in names if has_cjk(n)] or names
+    """The person's best-scoring name against the query (`matching.names_to_compare`)."""
+    names = names_to_compare(query.name, person.names() or [""])
     born = person.birth_date if query.birth_date else None
     passport = (person.passport_number or None) if query.passport_number else None
     best: Candidate | None = None
