@@ -2,8 +2,8 @@
 
 Each name an owner is known by gives the keys of `matching.blocking_keys` (surname + first given syllable,
 given name + surname initial, consonant skeletons …, and with a birth date the year-qualified ``y:``, ``ny:``,
-``ly:`` keys). Owners whose birth date is unknown also get their name-only keys under the ``u|`` marker, so a
-query that knows the year can ask, for the narrow tier, the year buckets of Y-1, Y and Y+1 plus just the
+``ly:``, ``ky:`` keys). Owners whose birth date is unknown also get their name-only keys under the ``u|`` marker, so
+a query that knows the year can ask, for the narrow tier, the year buckets of Y-1, Y and Y+1 plus just the
 undated owners of the name buckets. Only keyed hashes (HMAC under CONSULAR_HASH_KEY, as for KeyedHashField) are
 stored: the index reveals no name. The owner type keeps the index generic: affected persons now, trip
 registrations later; each owner type rewrites its keys whenever its names or birth date change, and registers a
@@ -25,7 +25,7 @@ from consular.incidents.matching import blocking_keys, parse_birth_date
 from consular.incidents.models import NameKey
 
 UNDATED = "u|"
-YEAR_PREFIXES = ("y:", "ny:", "ly:")
+YEAR_PREFIXES = ("y:", "ny:", "ly:", "ky:")
 
 
 def key_hash(key: str) -> str:

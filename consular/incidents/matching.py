@@ -57,7 +57,9 @@ equivalence classes as in the name-matching engines of border and bank screening
    (``k:wang:jng``, survives vowel typos and transpositions), surname + last given syllable (``l:wang:guo``,
    survives a typo at the start of the given name), the whole name's skeleton (``w:wngjng``, for
    names that could not be split), and, with a birth date, surname + year (``y:wang:1961``) and the
-   ``n:``/``l:`` keys + year (``ny:wang:jian:1961``), the narrow tier for queries that know the year.
+   ``n:``/``l:`` keys + year (``ny:wang:jian:1961``), and the given name's consonant skeleton, whole or less one
+   consonant, + surname + year (``ky:wang:jng:1961``, ``ky:wang:jn:1961``: a typo anywhere in the given name
+   still shares one), the narrow tier for queries that know the year.
    Candidates are fetched by key from an index, never by scanning the registry.
 
 Everything here is pure Python (pypinyin, rapidfuzz) and imports without Django. Parsing and unit
@@ -74,7 +76,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import OSA, Levenshtein
@@ -185,7 +187,7 @@ _MAX_SPELLING = max(len(s) for s in LATIN)
 # Units, hypotheses, parsing
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Unit:
     """One syllable of a name: a character or a Latin spelling with the pinyin syllables it may stand for.
     A unit without readings is *raw*: a Latin token that could not be segmented (usually a typo)."""
@@ -196,35 +198,48 @@ class Unit:
     # Units are interned (built through cached constructors) and compared by identity, which keeps the
     # comparison caches cheap: hashing a unit does not walk its readings.
     valid: bool = field(init=False)
+    raw: bool = field(init=False)
     pinyins: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "valid", bool(self.readings))
+        object.__setattr__(self, "raw", not self.readings and not self.hanzi)
         object.__setattr__(self, "pinyins", tuple(r[0] for r in self.readings))
 
 
 Seq = tuple[Unit, ...]
 
 
-@dataclass(frozen=True)
-class Hypothesis:
+class Hypothesis(NamedTuple):
     surname: tuple[Seq, ...]  # alternative segmentations
     given: tuple[Seq, ...]
     order: str  # surname_first | given_first | mrz | comma
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class ParsedName:
     text: str
     script: str  # hanzi | latin | empty
     form: str  # plain | mrz | comma | dotted
     hypotheses: tuple[Hypothesis, ...]
-    whole: tuple[str, ...]  # whole-name strings for the last-resort comparison
+    spelled: tuple[str, ...] = ()  # a Latin name's whole-name strings
+    orders: tuple[Seq, ...] = ()  # a name in characters: its units in each order, spelled out when needed
     has_raw: bool = field(init=False)
+    _whole: tuple[str, ...] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        raw = any(not u.valid and not u.hanzi for h in self.hypotheses for seq in (*h.surname, *h.given) for u in seq)
+        raw = any(u.raw for h in self.hypotheses for seq in (*h.surname, *h.given) for u in seq)
         object.__setattr__(self, "has_raw", raw)
+
+    @property
+    def whole(self) -> tuple[str, ...]:
+        """Whole-name strings for the last-resort comparison and the ``w:`` key (spelled out on first use: most
+        comparisons never need them)."""
+        whole = self._whole
+        if whole is None:
+            whole = _whole_strings(*self.orders) if self.orders else self.spelled
+            object.__setattr__(self, "_whole", whole)
+        return whole
 
 
 _UNITS: dict[tuple[str, tuple[tuple[str, float, str], ...], bool], Unit] = {}
@@ -404,8 +419,8 @@ def _parse_hanzi(text: str) -> ParsedName:
                               for i, c in enumerate(chars[:cut]))
     given_units = tuple(_hanzi_unit(c, readings[cut + i], surname=False) for i, c in enumerate(chars[cut:]))
     hypothesis = Hypothesis((surname_units,), (given_units,), "surname_first")
-    whole = _whole_strings((*surname_units, *given_units), (*given_units, *surname_units))
-    return ParsedName(text, "hanzi", form, (hypothesis,), whole)
+    return ParsedName(text, "hanzi", form, (hypothesis,),
+                      orders=((*surname_units, *given_units), (*given_units, *surname_units)))
 
 
 def _whole_strings(*orders: Seq) -> tuple[str, ...]:
@@ -468,7 +483,7 @@ def _parse_latin(text: str) -> ParsedName:
                 if options:
                     hypotheses.append(Hypothesis(options, _combine(giv, written_in), order))
     whole = tuple(dict.fromkeys(("".join(tokens), "".join(tokens[-1:] + tokens[:-1])))) if tokens else ()
-    return ParsedName(text, "latin" if tokens else "empty", form, tuple(hypotheses), whole)
+    return ParsedName(text, "latin" if tokens else "empty", form, tuple(hypotheses), spelled=whole)
 
 
 def _single_token_hypotheses(token: str, families: frozenset[str]) -> list[Hypothesis]:
@@ -491,7 +506,7 @@ def parse(name: str) -> ParsedName:
     """Parse a name in any script into comparable hypotheses (cached)."""
     text = unicodedata.normalize("NFKC", name or "").strip()
     if not text:
-        return ParsedName(text, "empty", "plain", (), ())
+        return ParsedName(text, "empty", "plain", ())
     if has_cjk(text):
         return _parse_hanzi(text)
     return _parse_latin(text)
@@ -522,8 +537,10 @@ def _unit_spellings(unit: Unit) -> tuple[str, ...]:
     return tuple(dict.fromkeys((unit.text, *unit.pinyins)))
 
 
-@dataclass(frozen=True)
-class UnitResult:
+class UnitResult(NamedTuple):
+    """(Comparison results are named tuples: cheap to build, and holding only strings and numbers they are left
+    alone by the garbage collector while they sit in the caches.)"""
+
     score: float
     kind: str  # identical | equivalent | variant_form | homophone | transposed | near | typo | different
     shown: str  # the syllable to show (common pinyin, or the spelling)
@@ -579,17 +596,24 @@ def compare_units(a: Unit, b: Unit) -> UnitResult:
     return UnitResult(credit, "typo" if credit else "different", shown, "")
 
 
-@dataclass(frozen=True)
-class SeqResult:
+class SeqResult(NamedTuple):
     score: float
     kind: str  # match | typo | partial | mismatch | empty
     shown: str
-    systems: frozenset[str]
-    a_text: str
-    b_text: str
+    systems: tuple[str, ...]  # the spelling systems that carried the match, sorted (plain pinyin left out)
+    a: Seq  # the two sides compared
+    b: Seq
     length: int  # syllables compared (the longer side)
     homophones: tuple[str, ...] = ()  # characters that differ with the same reading: 汪/王
     variant_forms: tuple[str, ...] = ()  # one character in two forms: 陳/陈
+
+    @property
+    def a_text(self) -> str:
+        return _text(self.a)
+
+    @property
+    def b_text(self) -> str:
+        return _text(self.b)
 
 
 @lru_cache(maxsize=65536)
@@ -617,50 +641,65 @@ def _text(seq: Seq) -> str:
     return "".join(u.text for u in seq)
 
 
+_FULL_KINDS = frozenset({"identical", "equivalent", "variant_form", "homophone"})
+_TYPO_KINDS = _FULL_KINDS | {"typo"}
+
+
 def compare_seqs(a: Seq, b: Seq) -> SeqResult:
     length = max(len(a), len(b))
     if not a and not b:
-        return SeqResult(1.0, "empty", "", frozenset(), "", "", 0)
+        return SeqResult(1.0, "empty", "", (), (), (), 0)
     if not a or not b:
-        return SeqResult(0.0, "mismatch", "", frozenset(), _text(a), _text(b), length)
+        return SeqResult(0.0, "mismatch", "", (), a, b, length)
     if len(a) == len(b):
         pairs = [compare_units(x, y) for x, y in zip(a, b, strict=True)]
         score = sum(p.score for p in pairs) / length
     else:
         pairs, score = _align(a, b)
+    # Characters compare as characters, never as letters; otherwise the same letters cut differently (LINE =
+    # lin'e) match, and with a raw unit the whole component may be a typo.
+    if score < 1.0 and not (all(u.hanzi for u in a) and all(u.hanzi for u in b)):
+        whole = _whole_component(a, b)
+        if whole is not None and whole[0] > score:
+            credit, distance, shown = whole
+            return SeqResult(credit, "match" if distance == 0 else "typo", shown, (), a, b, length)
     kinds = {p.kind for p in pairs}
-    systems = frozenset(p.system for p in pairs if p.system and p.system != "pinyin")
-    shown = "".join(p.shown for p in pairs)
-    if len(pairs) == length and kinds <= {"identical", "equivalent", "variant_form", "homophone"}:
+    if len(pairs) == length and kinds <= _FULL_KINDS:
         kind = "match"
-    elif len(pairs) == length and kinds <= {"identical", "equivalent", "variant_form", "homophone", "typo"}:
+    elif len(pairs) == length and kinds <= _TYPO_KINDS:
         kind = "typo"
     elif any(p.score > 0 for p in pairs):
         kind = "partial"
     else:
         kind = "mismatch"
-    homophones = tuple(p.characters for p in pairs if p.kind == "homophone")
-    variant_forms = tuple(p.characters for p in pairs if p.kind == "variant_form")
-    result = SeqResult(score, kind, shown, systems, _text(a), _text(b), length, homophones, variant_forms)
-    has_raw = any(not u.valid and not u.hanzi for u in (*a, *b))
-    all_hanzi = all(u.hanzi for u in (*a, *b))  # characters compare as characters, never as letters
-    if score < 1.0 and not all_hanzi:  # the same letters cut differently (LINE = lin'e) match; else typos
-        best_credit, best_distance, best_shown = 0.0, 99, ""
-        strings_a, strings_b = _seq_strings(a), _seq_strings(b)
-        if not has_raw:  # only the same letters count
-            exact = dict(strings_b)
-            strings_a = tuple((x, w) for x, w in strings_a if x in exact)
-            strings_b = tuple((x, w) for x, w in strings_b if x in dict(strings_a))
-        for x, wx in strings_a:
-            for y, wy in strings_b:
-                d = OSA.distance(x, y, score_cutoff=3)
-                credit = _typo_credit(d, max(len(x), len(y))) * min(wx, wy)
-                if credit > best_credit:
-                    best_credit, best_distance, best_shown = credit, d, y
-        if best_credit > score:
-            kind = "match" if best_distance == 0 else "typo"
-            result = SeqResult(best_credit, kind, best_shown, frozenset(), _text(a), _text(b), length)
-    return result
+    systems = tuple(sorted({p.system for p in pairs if p.system and p.system != "pinyin"}))
+    homophones = tuple(p.characters for p in pairs if p.kind == "homophone") if "homophone" in kinds else ()
+    variant_forms = (tuple(p.characters for p in pairs if p.kind == "variant_form") if "variant_form" in kinds
+                     else ())
+    return SeqResult(score, kind, "".join(p.shown for p in pairs), systems, a, b, length,
+                     homophones, variant_forms)
+
+
+def _whole_component(a: Seq, b: Seq) -> tuple[float, int, str] | None:
+    """The two components compared as whole strings (their spellings, `_seq_strings`): the best (credit,
+    distance, shown), or None when nothing compares. Without a raw unit on either side only the same letters
+    count (LINE = lin'e); with one, a typo across syllable boundaries does too (JAINGUO, jianguo)."""
+    strings_a, strings_b = _seq_strings(a), _seq_strings(b)
+    if not (any(u.raw for u in a) or any(u.raw for u in b)):
+        exact = dict(strings_b)
+        strings_a = tuple((x, w) for x, w in strings_a if x in exact)
+        if not strings_a:
+            return None
+        kept = dict(strings_a)
+        strings_b = tuple((x, w) for x, w in strings_b if x in kept)
+    best_credit, best_distance, best_shown = 0.0, 99, ""
+    for x, wx in strings_a:
+        for y, wy in strings_b:
+            d = OSA.distance(x, y, score_cutoff=3)
+            credit = _typo_credit(d, max(len(x), len(y))) * min(wx, wy)
+            if credit > best_credit:
+                best_credit, best_distance, best_shown = credit, d, y
+    return best_credit, best_distance, best_shown
 
 
 def _align(a: Seq, b: Seq) -> tuple[list[UnitResult], float]:
@@ -694,7 +733,7 @@ def compare_components(a: tuple[Seq, ...], b: tuple[Seq, ...]) -> SeqResult:
             result = compare_seqs(x, y)
             if best is None or result.score > best.score:
                 best = result
-    return best or SeqResult(0.0, "mismatch", "", frozenset(), "", "", 1)
+    return best or SeqResult(0.0, "mismatch", "", (), (), (), 1)
 
 
 @dataclass(frozen=True)
@@ -863,11 +902,9 @@ def _hanzi_surname(a: ParsedName, b: ParsedName) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class _NameEvidence:
-    logit: float
-    reasons: tuple[str, ...]
-    characters_differ: bool
+# What two names alone say: (log-odds, reasons, characters differ). A plain tuple of strings and numbers, which
+# the garbage collector stops tracking: the cache below holds tens of thousands.
+_NameEvidence = tuple[float, tuple[str, ...], bool]
 
 
 @lru_cache(maxsize=65536)
@@ -892,7 +929,7 @@ def _name_evidence(a_name: str, b_name: str) -> _NameEvidence:
     for parsed in (pa, pb):
         if parsed.form in ("mrz", "comma") and f"form:{parsed.form}" not in reasons:
             reasons.append(f"form:{parsed.form}")
-    return _NameEvidence(_logit(comparison.similarity), tuple(reasons), _characters_differ(pa, pb, comparison))
+    return _logit(comparison.similarity), tuple(reasons), _characters_differ(pa, pb, comparison)
 
 
 
@@ -922,20 +959,34 @@ def link_decision(found: Sequence[Ranked]) -> str:
 
 def score(a: NameRecord, b: NameRecord) -> MatchResult:
     """How likely ``b`` is the person ``a`` describes, in 0..1, with the reasons. Result id is ``b.id``."""
-    names = _name_evidence(a.name, b.name)
+    name_logit, name_reasons, characters_differ = _name_evidence(a.name, b.name)
     birth_weight, birth_reasons = _birth_evidence(parse_birth_date(a.birth_date), parse_birth_date(b.birth_date))
     passport_weight, passport_reasons = _passport_evidence(a.passport_number, b.passport_number)
-    total = names.logit + birth_weight + passport_weight
+    total = name_logit + birth_weight + passport_weight
     name_scale = total_scale = 1.0
-    if names.characters_differ:
+    if characters_differ:
         name_scale = DIFFERENT_CHARACTERS_CAP
         total_scale = 1.0 if "passport_match" in passport_reasons else DIFFERENT_CHARACTERS_CAP
     return MatchResult(
         id=b.id,
         score=round(_sigmoid(total) * total_scale, 4),
-        reasons=[*names.reasons, *birth_reasons, *passport_reasons],
-        name_score=round(_sigmoid(names.logit) * name_scale, 4),
+        reasons=[*name_reasons, *birth_reasons, *passport_reasons],
+        name_score=round(_sigmoid(name_logit) * name_scale, 4),
     )
+
+
+# What the names can add at best (identical names): `score_bound`.
+_BEST_NAME_LOGIT = LOGIT_SLOPE * (1.0 - LOGIT_CENTRE)
+
+
+def score_bound(a: NameRecord, b: NameRecord) -> float:
+    """An upper bound of ``score(a, b).score`` from the birth dates and passport numbers alone, the names taken
+    as identical: no name comparison, no parsing. A candidate whose bound is below the scores already found
+    cannot rank above them and need not be scored (a query born 1961-03-02 against someone born in 1962: at
+    most 0.083, under any list's floor)."""
+    birth_weight, _ = _birth_evidence(parse_birth_date(a.birth_date), parse_birth_date(b.birth_date))
+    passport_weight, _ = _passport_evidence(a.passport_number, b.passport_number)
+    return round(_sigmoid(_BEST_NAME_LOGIT + birth_weight + passport_weight), 4)
 
 
 def _characters_differ(a: ParsedName, b: ParsedName, comparison: NameComparison) -> bool:
@@ -969,6 +1020,13 @@ def skeleton(text: str) -> str:
     return "".join(out)
 
 
+def skeleton_variants(text: str) -> set[str]:
+    """A skeleton and each form of it with one consonant left out (``jng``: jng, ng, jg, jn). Two given names one
+    consonant apart (a consonant typed wrong, missing or extra: JIANGUO, JIANKUO, JINAGUO) share one of these,
+    as in symmetric-deletion spelling correction."""
+    return {text} | {text[:i] + text[i + 1:] for i in range(len(text))} - {""}
+
+
 def _key_pinyins(unit: Unit) -> tuple[str, ...]:
     """The readings worth an index key: not the rare readings, which cannot carry a match on their own."""
     return tuple(py for py, weight, _ in unit.readings if weight >= 0.5) or unit.pinyins[:1]
@@ -992,12 +1050,13 @@ def blocking_keys(name: str, birth_date: date | str | None = None) -> set[str]:
     """Index keys for candidate retrieval: a true match shares at least one key with the query.
 
     The keys without a year depend on the name alone (see the module docstring for what each survives).
-    With a birth date come year-qualified keys: ``y:`` (surname + year) and ``ny:``/``ly:`` (the ``n:``/``l:``
-    keys + year). A registry indexes all of them; a query that knows the year ``Y`` can then fetch the
-    year-qualified buckets for ``Y-1``, ``Y``, ``Y+1`` plus, through the name-only keys, just the people
-    whose birth date is unknown: a small fraction of the name-only buckets of common names (张伟). Matches
-    whose years differ by more than one are vetoed by the scorer anyway; a query without a year uses the
-    name-only keys."""
+    With a birth date come year-qualified keys: ``y:`` (surname + year), ``ny:``/``ly:`` (the ``n:``/``l:``
+    keys + year) and ``ky:`` (surname + given-name skeleton, or the skeleton less one consonant, + year: a typo
+    in the given name, wherever it falls, still shares a key that few people hold). A registry indexes all;
+    a query that knows the year ``Y`` can then fetch the year-qualified buckets for ``Y-1``, ``Y``, ``Y+1``
+    plus, through the name-only keys, just the people whose birth date is unknown: a small fraction of the
+    name-only buckets of common names (张伟). Matches whose years differ by more than one are vetoed by the
+    scorer anyway; a query without a year uses the name-only keys."""
     parsed = parse(name)
     year = None
     born = parse_birth_date(birth_date)
@@ -1026,5 +1085,8 @@ def blocking_keys(name: str, birth_date: date | str | None = None) -> set[str]:
                 givens = _realisations(giv_seq, 32)
                 keys |= {f"g:{g}:{i}" for g in givens for i in initials}
                 keys |= {f"k:{s}:{skeleton(g)}" for s in surnames for g in givens}
+                if year is not None:
+                    keys |= {f"ky:{s}:{v}:{year}" for s in surnames for g in givens
+                             for v in skeleton_variants(skeleton(g))}
     keys |= {f"w:{skeleton(w)}" for w in parsed.whole}
     return keys

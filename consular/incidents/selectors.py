@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -33,6 +33,7 @@ from consular.incidents.matching import (
     normalise_passport,
     parse_birth_date,
     score,
+    score_bound,
 )
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry, PersonStatusChange
 
@@ -237,19 +238,43 @@ def candidate_ids(*, incident: Incident, name: str, birth_date: datetime.date | 
 _NAME_FIELDS = ("id", "incident_id", "name_zh", "name_latin", "other_names")
 
 
+def _evidence(query: NameRecord, person: AffectedPerson) -> NameRecord:
+    """The person's birth date and passport number as far as the query can be compared with them (no name)."""
+    born = person.birth_date if query.birth_date else None
+    passport = (person.passport_number or None) if query.passport_number else None
+    return NameRecord(name="", birth_date=born, passport_number=passport, id=str(person.pk))
+
+
 def _best(query: NameRecord, person: AffectedPerson) -> Candidate:
     """The person's best-scoring name against the query (`matching.names_to_compare`)."""
     names = names_to_compare(query.name, person.names() or [""])
-    born = person.birth_date if query.birth_date else None
-    passport = (person.passport_number or None) if query.passport_number else None
+    evidence = _evidence(query, person)
     best: Candidate | None = None
     for name in names:
-        result = score(query, NameRecord(name=name, birth_date=born, passport_number=passport, id=str(person.pk)))
+        result = score(query, replace(evidence, name=name))
         if best is None or result.score > best.score:
             best = Candidate(person=person, score=result.score, reasons=result.reasons,
                              name_score=result.name_score)
     assert best is not None
     return best
+
+
+def _top(query: NameRecord, persons: Iterable[AffectedPerson], *, limit: int, min_score: float) -> list[Candidate]:
+    """The `limit` best-scoring persons (at least `min_score`, or with the same passport number), best first, ties
+    by id. Persons are scored in the order of the best their birth date and passport number allow
+    (`matching.score_bound`); once `limit` are kept, the first person whose bound is below the last kept cannot
+    enter, nor can anyone after: they are not scored. The answer is the one scoring everyone gives."""
+    bounded = sorted(((score_bound(query, _evidence(query, p)), p) for p in persons), key=lambda bp: -bp[0])
+    kept: list[Candidate] = []
+    for bound, person in bounded:
+        if bound < min_score or (kept and len(kept) >= limit and bound < kept[-1].score):
+            break  # a same passport number alone bounds a score above any floor: none is left behind
+        found = _best(query, person)
+        if found.score >= min_score or "passport_match" in found.reasons:
+            kept.append(found)
+            kept.sort(key=lambda c: (-c.score, str(c.person.pk)))
+            del kept[limit:]
+    return kept
 
 
 def candidates(*, incident: Incident, name: str, birth_date: datetime.date | str | None = None,
@@ -268,9 +293,7 @@ def candidates(*, incident: Incident, name: str, birth_date: datetime.date | str
     fields = [*_NAME_FIELDS, *(["birth_date"] if query.birth_date else []),
               *(["passport_number"] if query.passport_number else [])]
     light = AffectedPerson.objects.filter(pk__in=ids, incident=incident).only(*fields)
-    scored = [_best(query, p) for p in light]
-    kept = [c for c in scored if c.score >= min_score or "passport_match" in c.reasons]
-    ranked = sorted(kept, key=lambda c: (-c.score, str(c.person.pk)))[:limit]
+    ranked = _top(query, light, limit=limit, min_score=min_score)
     if ranked:
         whole = AffectedPerson.objects.in_bulk([c.person.pk for c in ranked])
         for c in ranked:

@@ -185,3 +185,51 @@ def test_a_small_tied_group_is_not_cut_in_the_middle(db):
     assert blocking.owners_by_keys(owner_type=owner, keys=keys, scope=scope, limit=3) == [best, *group[:2]]
     assert blocking.owners_by_keys(owner_type=owner, keys=keys, scope=scope, limit=3, ties=5) == [best, *group]
     assert blocking.owners_by_keys(owner_type=owner, keys=keys, scope=scope, limit=3, ties=3) == [best, *group[:2]]
+
+
+def test_a_typo_in_a_one_syllable_given_name_finds_the_person_born_that_year(db):
+    """WANG QWEI for 王伟 born 1961 shares no syllable with the person, and the bucket of every 王 born that year
+    is read only in part (the lowest owner ids: here the crowd, not the person). The year-qualified skeleton keys
+    (``ky:wang:w:1961``) still lead to the person, among the first (王斌, BIN, is one typo from WBI too)."""
+    owner = NameKeyOwner.REGISTRANT
+    crowd = sorted(uuid.uuid4() for _ in range(12))
+    target = uuid.UUID(int=2**128 - 1)  # after the whole crowd: not among the first ids of the year's bucket
+    for pid, given in zip(crowd, "磊明军刚强勇涛亮斌超杰鹏", strict=True):
+        blocking.name_keys_write(owner_type=owner, owner_id=pid, names=["王" + given], birth_date="1961-05-01",
+                                 scope=None)
+    blocking.name_keys_write(owner_type=owner, owner_id=target, names=["王伟", "WANG WEI"], birth_date="1961-03-02",
+                             scope=None)
+    for typo in ("WANG QWEI", "WANG WBI"):
+        keys = blocking.query_keys(typo, "1961", narrow=True)
+        found = blocking.owners_by_keys(owner_type=owner, keys=keys, scope=None, limit=5, per_key=5)
+        assert target in found[:2], typo
+    assert target not in blocking.owners_by_keys(owner_type=owner, keys=blocking.query_keys("WANG QWEI", "1970"),
+                                                 scope=None, limit=5, per_key=5)  # another year: another bucket
+
+
+def test_scoring_stops_where_no_one_left_can_enter_and_answers_the_same(operator, incident, monkeypatch):
+    """Candidates are scored in the order of the best their birth date allows (`matching.score_bound`): with ten
+    kept, no one whose bound is below the tenth is scored, and someone born two years off (bound 0.083, under
+    the floor of 0.10) never is; the answer is the one scoring everyone gives."""
+    born = [datetime.date(1961, 3, 2)] * 12 + [datetime.date(1961, 7, 9)] * 3 + [datetime.date(1963, 3, 2)] * 5
+    for i, date in enumerate(born):
+        add_person(operator, incident, name_zh="王建" + GIVEN[i % len(GIVEN)], name_latin="", passport_number="",
+                   birth_date=date)
+    scored: list[uuid.UUID] = []
+    best = selectors._best
+
+    def counting(query, person):
+        scored.append(person.pk)
+        return best(query, person)
+
+    monkeypatch.setattr(selectors, "_best", counting)
+    found = selectors.candidates(incident=incident, name="王建国", birth_date="1961-03-02")
+    assert len(found) == 10 and all(c.person.birth_date == datetime.date(1961, 3, 2) for c in found)
+    assert len(scored) == 12  # the twelve born that day; the same year (bound 0.52) and 1963 are never scored
+
+    monkeypatch.setattr(selectors, "_best", best)
+    persons = list(AffectedPerson.objects.filter(incident=incident))
+    query = selectors.NameRecord(name="王建国", birth_date="1961-03-02")
+    everyone = sorted((best(query, p) for p in persons), key=lambda c: (-c.score, str(c.person.pk)))
+    expected = [(c.person.pk, c.score, c.reasons) for c in everyone if c.score >= 0.1][:10]
+    assert [(c.person.pk, c.score, c.reasons) for c in found] == expected

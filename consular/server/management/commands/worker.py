@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from consular.alerts import sender
 from consular.server import periodic
+from consular.server.process import settle
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
                             help="Do not send alert deliveries in this process (run a sender elsewhere).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        settle()
         stop = threading.Event()
         if not options["batch"]:
             periodic.start(stop)
