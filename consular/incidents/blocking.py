@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from consular.core import crypto
 from consular.incidents.matching import blocking_keys, parse_birth_date
@@ -91,7 +92,8 @@ PER_KEY_LIMIT = 500
 
 
 def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | None,
-                   limit: int = 200, per_key: int = PER_KEY_LIMIT, ties: int = 0) -> list[uuid.UUID]:
+                   limit: int = 200, per_key: int = PER_KEY_LIMIT, ties: int = 0,
+                   among: QuerySet[Any] | None = None) -> list[uuid.UUID]:
     """Owners of `scope` sharing at least one key with the query, the most telling first, at most `limit`, or
     up to `ties` more when they tie with the last one kept and the group ends there: a group sharing the same keys
     is not cut in the middle while it is small (张超 born about 1980, whose given names differ past the first
@@ -102,7 +104,9 @@ def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | N
     year), so a person who shares the query's rare keys ranks above one who shares only its common ones, however
     many. Ties are broken by owner id, so the answer is stable. One query, answered from the (key_hash,
     owner_type, scope, owner_id) index alone, at most `per_key` rows per key; the weights come from the same
-    rows (a window count per key), no statistics table."""
+    rows (a window count per key), no statistics table. `among`: only owners whose id this queryset holds
+    (trip registrations meeting the incident), counted and cut per key among them, so that people of the same
+    name elsewhere in the world do not take their place."""
     hashes = sorted({key_hash(k) for k in keys})
     if not hashes:
         return []
@@ -110,6 +114,10 @@ def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | N
     in_scope = "scope IS NULL" if scope is None else "scope = %s"
     field = NameKey._meta.get_field("owner_id")
     scoped = [] if scope is None else [field.get_db_prep_value(scope, connection)]
+    if among is not None:
+        subquery, among_params = among.values("pk").query.sql_with_params()
+        in_scope += f" AND owner_id IN ({subquery})"
+        scoped += list(among_params)
     # One key's owners (the lowest ids, from the index) with how many they are. Only placeholders, aliases
     # and the quoted table name are formatted in; every value is a parameter.
     one_key = (f"SELECT owner_id, COUNT(*) OVER () AS n FROM (SELECT owner_id FROM {table} "  # noqa: S608

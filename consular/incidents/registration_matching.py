@@ -120,18 +120,20 @@ def registrations_meeting(incident: Incident) -> Any:
                                        cancelled_at__isnull=True, pk__in=legs.values("registration_id"))
 
 
-def _candidate_ids(values: Mapping[str, object]) -> list[uuid.UUID]:
+def _candidate_ids(values: Mapping[str, object], among: Any) -> list[uuid.UUID]:
+    """Registrations of `among` (those meeting the incident) sharing the row's passport number or a blocking key
+    of one of its names: the most telling keys first, at most REGISTRATION_CAP per name."""
     birth = row_birth(values)
     narrow = parse_birth_date(birth) is not None
     ids: list[uuid.UUID] = []
     passport = normalise_passport(str(values.get("passport_number") or ""))
     if passport:
         digest = crypto.keyed_hash(passport, kind="passport")
-        ids += list(Registration.objects.filter(passport_hash=digest).values_list("id", flat=True)[:REGISTRATION_CAP])
+        ids += list(among.filter(passport_hash=digest).values_list("id", flat=True)[:REGISTRATION_CAP])
     for name in _names(values):
         ids += blocking.owners_by_keys(owner_type=NameKeyOwner.REGISTRANT,
                                        keys=blocking.query_keys(name, birth, narrow=narrow), scope=None,
-                                       limit=REGISTRATION_CAP)
+                                       limit=REGISTRATION_CAP, among=among)
     return list(dict.fromkeys(ids))
 
 
@@ -155,13 +157,13 @@ def _best(values: Mapping[str, object], registration: Registration) -> Registrat
 
 def registration_candidates(*, incident: Incident, values: Mapping[str, object]) -> list[RegistrationCandidate]:
     """The registrations the row may be, best first (at most REGISTRATION_CANDIDATES): found through the index,
-    of them only those meeting the incident and not yet linked to one of its persons, scored."""
-    ids = _candidate_ids(values)
+    among those meeting the incident and not yet linked to one of its persons, scored."""
+    linked = AffectedPerson.objects.filter(incident=incident, registration__isnull=False).values("registration_id")
+    among = registrations_meeting(incident).exclude(pk__in=linked)
+    ids = _candidate_ids(values, among)
     if not ids:
         return []
-    linked = AffectedPerson.objects.filter(incident=incident, registration__isnull=False).values("registration_id")
-    light = (registrations_meeting(incident).filter(pk__in=ids).exclude(pk__in=linked)
-             .only(*_SCORING_FIELDS))
+    light = among.filter(pk__in=ids).only(*_SCORING_FIELDS)
     passport = normalise_passport(str(values.get("passport_number") or ""))
     scored = [_best(values, r) for r in light]
     kept = [c for c in scored if c.level != "weak" or (passport and "passport_match" in c.reasons)]

@@ -172,6 +172,25 @@ def test_cancelled_purged_and_elsewhere_trips_are_not_matched(roles, hq, inciden
     assert not MatchReview.objects.filter(incident=incident).exists()
 
 
+def test_namesakes_travelling_elsewhere_do_not_hide_the_one_who_is_there(roles, hq, incident, monkeypatch):
+    """The index is asked only for registrations meeting the incident: however many people of the same name and
+    birth date travel elsewhere (ahead of the one in Laos in the index's order), they do not fill the cap."""
+    from consular.incidents import registration_matching
+
+    bangkok = {"country": "TH", "subdivision": "TH-10", "city": "Bangkok"}
+    elsewhere = [trip(roles["citizen"], passport="", country=bangkok) for _ in range(4)]
+    there = trip(roles["citizen"], passport="")
+    while there.pk < max(r.pk for r in elsewhere):  # last in the index's order (owner id)
+        registration_cancel(actor=roles["citizen"], registration=there)
+        there = trip(roles["citizen"], passport="")
+    monkeypatch.setattr(registration_matching, "REGISTRATION_CAP", 2)
+
+    result = run(hq, incident, csv(WANG))
+
+    assert result.registrations_linked == 1
+    assert AffectedPerson.objects.get(incident=incident).registration_id == there.pk
+
+
 def test_reimport_changes_nothing(roles, hq, incident):
     trip(roles["citizen"])
     trip(roles["citizen"], name_zh="赵敏", name_latin="ZHAO MIN", birth="1975-06-01", passport="E55555555")
