@@ -58,7 +58,8 @@ equivalence classes as in the name-matching engines of border and bank screening
    survives a typo at the start of the given name), the whole name's skeleton (``w:wngjng``, for
    names that could not be split), and, with a birth date, surname + year (``y:wang:1961``) and the
    ``n:``/``l:`` keys + year (``ny:wang:jian:1961``), and the given name's consonant skeleton, whole or less one
-   consonant, + surname + year (``ky:wang:jng:1961``, ``ky:wang:jn:1961``: a typo anywhere in the given name
+   consonant (for a one-consonant given name its letters, whole or less one), + surname + year
+   (``ky:wang:jng:1961``, ``ky:wang:jn:1961``, ``ky:chen:a:1996`` for 陈娜: a typo anywhere in the given name
    still shares one), the narrow tier for queries that know the year.
    Candidates are fetched by key from an index, never by scanning the registry.
 
@@ -538,8 +539,8 @@ def _unit_spellings(unit: Unit) -> tuple[str, ...]:
 
 
 class UnitResult(NamedTuple):
-    """(Comparison results are named tuples: cheap to build, and holding only strings and numbers they are left
-    alone by the garbage collector while they sit in the caches.)"""
+    """(Comparison results are named tuples: cheaper to build than frozen dataclasses, and they are built for
+    every pair of syllables and components compared.)"""
 
     score: float
     kind: str  # identical | equivalent | variant_form | homophone | transposed | near | typo | different
@@ -1020,11 +1021,21 @@ def skeleton(text: str) -> str:
     return "".join(out)
 
 
-def skeleton_variants(text: str) -> set[str]:
-    """A skeleton and each form of it with one consonant left out (``jng``: jng, ng, jg, jn). Two given names one
-    consonant apart (a consonant typed wrong, missing or extra: JIANGUO, JIANKUO, JINAGUO) share one of these,
-    as in symmetric-deletion spelling correction."""
-    return {text} | {text[:i] + text[i + 1:] for i in range(len(text))} - {""}
+def _one_left_out(text: str) -> set[str]:
+    return {text} | {text[:i] + text[i + 1:] for i in range(len(text))}
+
+
+def typo_variants(given: str) -> set[str]:
+    """What two spellings of a given name one typo apart have in common, as in symmetric-deletion spelling
+    correction: its consonant skeleton, whole and with each consonant left out (``jianguo``: jng, ng, jg, jn;
+    a vowel typo keeps the skeleton, a consonant typed wrong, missing or extra leaves one of these), and for a
+    given name of one consonant or none, whose skeleton says too little, the letters themselves, whole and with
+    each letter left out (``na``: n, na, a; so FA, one letter from NA, shares ``a``)."""
+    consonants = skeleton(given)
+    found = _one_left_out(consonants)
+    if len(consonants) <= 1:
+        found |= _one_left_out(given)
+    return found - {""}
 
 
 def _key_pinyins(unit: Unit) -> tuple[str, ...]:
@@ -1051,8 +1062,8 @@ def blocking_keys(name: str, birth_date: date | str | None = None) -> set[str]:
 
     The keys without a year depend on the name alone (see the module docstring for what each survives).
     With a birth date come year-qualified keys: ``y:`` (surname + year), ``ny:``/``ly:`` (the ``n:``/``l:``
-    keys + year) and ``ky:`` (surname + given-name skeleton, or the skeleton less one consonant, + year: a typo
-    in the given name, wherever it falls, still shares a key that few people hold). A registry indexes all;
+    keys + year) and ``ky:`` (surname + `typo_variants` of the given name + year: a typo in the given name,
+    wherever it falls, still shares a key that few people hold). A registry indexes all;
     a query that knows the year ``Y`` can then fetch the year-qualified buckets for ``Y-1``, ``Y``, ``Y+1``
     plus, through the name-only keys, just the people whose birth date is unknown: a small fraction of the
     name-only buckets of common names (张伟). Matches whose years differ by more than one are vetoed by the
@@ -1086,7 +1097,6 @@ def blocking_keys(name: str, birth_date: date | str | None = None) -> set[str]:
                 keys |= {f"g:{g}:{i}" for g in givens for i in initials}
                 keys |= {f"k:{s}:{skeleton(g)}" for s in surnames for g in givens}
                 if year is not None:
-                    keys |= {f"ky:{s}:{v}:{year}" for s in surnames for g in givens
-                             for v in skeleton_variants(skeleton(g))}
+                    keys |= {f"ky:{s}:{v}:{year}" for s in surnames for g in givens for v in typo_variants(g)}
     keys |= {f"w:{skeleton(w)}" for w in parsed.whole}
     return keys
