@@ -245,10 +245,11 @@ def _evidence(query: NameRecord, person: AffectedPerson) -> NameRecord:
     return NameRecord(name="", birth_date=born, passport_number=passport, id=str(person.pk))
 
 
-def _best(query: NameRecord, person: AffectedPerson) -> Candidate:
-    """The person's best-scoring name against the query (`matching.names_to_compare`)."""
+def _best(query: NameRecord, person: AffectedPerson, evidence: NameRecord | None = None) -> Candidate:
+    """The person's best-scoring name against the query (`matching.names_to_compare`); `evidence`: the person's
+    `_evidence`, when the caller has it already."""
     names = names_to_compare(query.name, person.names() or [""])
-    evidence = _evidence(query, person)
+    evidence = evidence or _evidence(query, person)
     best: Candidate | None = None
     for name in names:
         result = score(query, replace(evidence, name=name))
@@ -264,12 +265,13 @@ def _top(query: NameRecord, persons: Iterable[AffectedPerson], *, limit: int, mi
     by id. Persons are scored in the order of the best their birth date and passport number allow
     (`matching.score_bound`); once `limit` are kept, the first person whose bound is below the last kept cannot
     enter, nor can anyone after: they are not scored. The answer is the one scoring everyone gives."""
-    bounded = sorted(((score_bound(query, _evidence(query, p)), p) for p in persons), key=lambda bp: -bp[0])
+    evidence = [(_evidence(query, p), p) for p in persons]
+    bounded = sorted(((score_bound(query, e), e, p) for e, p in evidence), key=lambda bep: -bep[0])
     kept: list[Candidate] = []
-    for bound, person in bounded:
+    for bound, known, person in bounded:
         if bound < min_score or (kept and len(kept) >= limit and bound < kept[-1].score):
             break  # a same passport number alone bounds a score above any floor: none is left behind
-        found = _best(query, person)
+        found = _best(query, person, known)
         if found.score >= min_score or "passport_match" in found.reasons:
             kept.append(found)
             kept.sort(key=lambda c: (-c.score, str(c.person.pk)))
