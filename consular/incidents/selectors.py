@@ -263,14 +263,19 @@ def _best(query: NameRecord, person: AffectedPerson, evidence: NameRecord | None
 def _top(query: NameRecord, persons: Iterable[AffectedPerson], *, limit: int, min_score: float) -> list[Candidate]:
     """The `limit` best-scoring persons (at least `min_score`, or with the same passport number), best first, ties
     by id. Persons are scored in the order of the best their birth date and passport number allow
-    (`matching.score_bound`); once `limit` are kept, the first person whose bound is below the last kept cannot
-    enter, nor can anyone after: they are not scored. The answer is the one scoring everyone gives."""
+    (`matching.score_bound`), ties by id; once `limit` are kept, the first person who could not enter even at
+    their bound (below the last kept, or equal to it with a later id) cannot, nor can anyone after: they are not
+    scored. So of a crowd with the very name and birth date asked for, only the first `limit` are scored. The
+    answer is the one scoring everyone gives."""
     evidence = [(_evidence(query, p), p) for p in persons]
-    bounded = sorted(((score_bound(query, e), e, p) for e, p in evidence), key=lambda bep: -bep[0])
+    bounded = sorted(((score_bound(query, e), str(p.pk), e, p) for e, p in evidence),
+                     key=lambda bep: (-bep[0], bep[1]))
     kept: list[Candidate] = []
-    for bound, known, person in bounded:
-        if bound < min_score or (kept and len(kept) >= limit and bound < kept[-1].score):
+    for bound, order, known, person in bounded:
+        if bound < min_score:
             break  # a same passport number alone bounds a score above any floor: none is left behind
+        if len(kept) >= limit and (bound, str(kept[-1].person.pk)) < (kept[-1].score, order):
+            break
         found = _best(query, person, known)
         if found.score >= min_score or "passport_match" in found.reasons:
             kept.append(found)

@@ -233,3 +233,29 @@ def test_scoring_stops_where_no_one_left_can_enter_and_answers_the_same(operator
     everyone = sorted((best(query, p) for p in persons), key=lambda c: (-c.score, str(c.person.pk)))
     expected = [(c.person.pk, c.score, c.reasons) for c in everyone if c.score >= 0.1][:10]
     assert [(c.person.pk, c.score, c.reasons) for c in found] == expected
+
+
+def test_of_a_crowd_with_the_very_name_and_date_only_the_first_ten_are_scored(operator, incident, monkeypatch):
+    """Fifteen people named 王建国 born the day asked for tie at the best their birth date allows: the ten with
+    the lowest ids are the answer, and none of the crowd after them is scored (ties go by id: a later one cannot
+    pass them)."""
+    crowd = [add_person(operator, incident, name_zh="王建国", name_latin="WANG JIANGUO", passport_number="",
+                        birth_date=datetime.date(1961, 3, 2)) for _ in range(15)]
+    add_person(operator, incident, name_zh="王建军", name_latin="", passport_number="",
+               birth_date=datetime.date(1961, 3, 2))  # the same bound: scored if its id comes first
+    scored: list[uuid.UUID] = []
+    best = selectors._best
+
+    def counting(query, person, *known):
+        scored.append(person.pk)
+        return best(query, person, *known)
+
+    monkeypatch.setattr(selectors, "_best", counting)
+    for name in ("王建国", "WANG JIANGUO"):
+        scored.clear()
+        found = selectors.candidates(incident=incident, name=name, birth_date="1961-03-02")
+        first_ten = sorted((p.pk for p in crowd), key=str)[:10]
+        assert [c.person.pk for c in found] == first_ten, name
+        in_crowd = [pk for pk in scored if pk in first_ten or pk in {p.pk for p in crowd}]
+        assert sorted(in_crowd, key=str) == first_ten, name  # the other five are never scored
+        assert len(scored) <= 11, name  # and 王建军 only when its id comes before the tenth
