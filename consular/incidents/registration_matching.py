@@ -60,6 +60,7 @@ from consular.incidents.matching import (
     normalise_passport,
     parse_birth_date,
     score,
+    search_done,
 )
 from consular.incidents.models import AffectedPerson, Incident
 from consular.travel.codes import RegistrationState
@@ -165,7 +166,10 @@ def registration_candidates(*, incident: Incident, values: Mapping[str, object])
         return []
     light = among.filter(pk__in=ids).only(*_SCORING_FIELDS)
     passport = normalise_passport(str(values.get("passport_number") or ""))
-    scored = [_best(values, r) for r in light]
+    try:
+        scored = [_best(values, r) for r in light]
+    finally:
+        search_done()
     kept = [c for c in scored if c.level != "weak" or (passport and "passport_match" in c.reasons)]
     return sorted(kept, key=lambda c: (-c.score, str(c.registration.pk)))[:REGISTRATION_CANDIDATES]
 

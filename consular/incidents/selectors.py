@@ -34,6 +34,7 @@ from consular.incidents.matching import (
     parse_birth_date,
     score,
     score_bound,
+    search_done,
 )
 from consular.incidents.models import AffectedPerson, CallBack, Incident, Inquiry, PersonStatusChange
 
@@ -300,7 +301,10 @@ def candidates(*, incident: Incident, name: str, birth_date: datetime.date | str
     fields = [*_NAME_FIELDS, *(["birth_date"] if query.birth_date else []),
               *(["passport_number"] if query.passport_number else [])]
     light = AffectedPerson.objects.filter(pk__in=ids, incident=incident).only(*fields)
-    ranked = _top(query, light, limit=limit, min_score=min_score)
+    try:
+        ranked = _top(query, light, limit=limit, min_score=min_score)
+    finally:
+        search_done()
     if ranked:
         whole = AffectedPerson.objects.in_bulk([c.person.pk for c in ranked])
         for c in ranked:

@@ -259,3 +259,24 @@ def test_of_a_crowd_with_the_very_name_and_date_only_the_first_ten_are_scored(op
         in_crowd = [pk for pk in scored if pk in first_ten or pk in {p.pk for p in crowd}]
         assert sorted(in_crowd, key=str) == first_ten, name  # the other five are never scored
         assert len(scored) <= 11, name  # and 王建军 only when its id comes before the tenth
+
+
+def test_a_search_leaves_only_the_untracked_name_pair_cache_behind(wang, incident):
+    """The parses and part comparisons serve one search and are emptied after it (kept for the process they
+    grew to a million objects the garbage collector walks: pauses of seconds); what two names say is kept, as
+    plain tuples the collector does not track, and answers the next search the same."""
+    import gc
+
+    from consular.incidents import matching
+
+    first = selectors.candidates(incident=incident, name="WANG JIANGUO", birth_date="1961")
+    assert [matching.parse.cache_info().currsize, matching.compare_units.cache_info().currsize,
+            matching.compare_components.cache_info().currsize] == [0, 0, 0]
+    kept = matching._name_evidence.cache_info()
+    assert kept.currsize > 0
+    gc.collect()
+    gc.collect()  # the reasons are untracked by the first, the tuple holding them by the second
+    assert not gc.is_tracked(matching._name_evidence("WANG JIANGUO", "王建国"))
+    again = selectors.candidates(incident=incident, name="WANG JIANGUO", birth_date="1961")
+    assert [(c.person.pk, c.score, c.reasons) for c in again] == [(c.person.pk, c.score, c.reasons) for c in first]
+    assert matching._name_evidence.cache_info().hits > kept.hits

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from consular.incidents import matching
 from consular.incidents.matching import (
     MATCH_THRESHOLD,
     MatchResult,
@@ -679,3 +680,10 @@ def test_a_name_is_read_character_by_character_not_as_a_word(hanzi, latin):
     its own readings, commonest first."""
     result = score(NameRecord(name=hanzi), NameRecord(name=latin))
     assert result.score >= MATCH_THRESHOLD, result
+
+
+def test_match_empties_the_caches_of_one_search():
+    found = match(NameRecord(name="王建国"), [NameRecord(name="WANG JIANGUO", id="a"),
+                                            NameRecord(name="LI NA", id="b")])
+    assert [r.id for r in found] == ["a", "b"]
+    assert matching.parse.cache_info().currsize == 0 and matching._name_evidence.cache_info().currsize > 0

@@ -191,6 +191,16 @@ def test_namesakes_travelling_elsewhere_do_not_hide_the_one_who_is_there(roles, 
     assert AffectedPerson.objects.get(incident=incident).registration_id == there.pk
 
 
+def test_registration_search_empties_the_caches_of_one_search(roles, hq, incident):
+    from consular.incidents import matching
+    from consular.incidents.registration_matching import registration_candidates
+
+    there = trip(roles["citizen"])
+    found = registration_candidates(incident=incident, values={"name_zh": "王建国", "name_latin": "WANG JIANGUO"})
+    assert [c.registration.pk for c in found] == [there.pk]
+    assert matching.parse.cache_info().currsize == 0  # `matching.search_done`
+
+
 def test_reimport_changes_nothing(roles, hq, incident):
     trip(roles["citizen"])
     trip(roles["citizen"], name_zh="赵敏", name_latin="ZHAO MIN", birth="1975-06-01", passport="E55555555")
