@@ -39,3 +39,41 @@ def test_an_edited_resubmission_is_a_new_submission(make_user):
     right = urlencode({"username": user.username, "password": PASSWORD, "idempotency_key": "k2"})
     assert client.post("/login/", wrong, content_type=urlencoded).status_code == 200  # the form again
     assert client.post("/login/", right, content_type=urlencoded).status_code == 302  # not a 422
+
+
+def test_a_stored_answer_is_replayed_only_to_the_user_who_got_it(make_user, reference):
+    """A form's answer to a signed-in officer (here a page showing a passport number) is not served to anyone
+    else sending the same form (after signing out, from the browser's history): for them it is a new request,
+    and the sign-in check answers it."""
+    from tests.incidents.incident_helpers import add_person, open_incident
+
+    hq, other = make_user("hq_officer"), make_user("hq_officer")
+    incident = open_incident(hq)
+    person = add_person(hq, incident)
+    url = f"/console/incidents/{incident.pk}/persons/{person.pk}/status/"
+    form = {"status": "hospitalised", "source_kind": "officer", "idempotency_key": "status-key-1"}  # no hospital
+    officer = Client()
+    officer.force_login(hq)
+    first = officer.post(url, form)
+    assert first.status_code == 400 and "E12345678" in first.content.decode()
+    assert officer.post(url, form)["Idempotent-Replayed"] == "true"  # the same officer: the same answer
+
+    stranger = Client(enforce_csrf_checks=True).post(url, form)
+    assert stranger.status_code in (302, 403) and "Idempotent-Replayed" not in stranger
+    assert "E12345678" not in stranger.content.decode()
+    colleague = Client()
+    colleague.force_login(other)
+    assert "Idempotent-Replayed" not in colleague.post(url, form)  # their own request, answered afresh
+
+
+def test_a_refused_csrf_check_is_not_kept(make_user):
+    """A 403 (an expired CSRF token) is not stored: sent again with a fresh token, the form is handled."""
+    user = make_user("hq_officer")
+    client = Client(enforce_csrf_checks=True)
+    urlencoded = "application/x-www-form-urlencoded"
+    form = urlencode({"username": user.username, "password": PASSWORD, "idempotency_key": "k3"})
+    assert client.post("/login/", form, content_type=urlencoded).status_code == 403
+    client.get("/login/")  # the page sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    again = client.post("/login/", form, content_type=urlencoded, HTTP_X_CSRFTOKEN=token)
+    assert again.status_code == 302 and "Idempotent-Replayed" not in again
