@@ -6,6 +6,7 @@ depend on the language."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -50,8 +51,20 @@ def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+# A lone surrogate (a JSON "\ud800" not followed by its pair) is a str in Python but has no UTF-8 form: echoed
+# in a message or a field name it would fail the rendering, a 500 in place of the 400.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _printable(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    """The error envelope; what the request sent and the message echoes (a field name, a column heading) is
+    rendered with U+FFFD in place of any lone surrogate."""
+    clean = {_printable(str(k)): [_printable(str(m)) for m in v] for k, v in (fields or {}).items()}
+    return {"error": {"code": code, "message": _printable(str(message)), "fields": clean}}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -79,9 +79,12 @@ INQUIRY_FIELDS = ["inquirer_name", "inquirer_relation", "inquirer_phone", "inqui
                   "subject_birth_date", "subject_passport_number", "message"]
 INQUIRY_LIST_FIELDS = ["inquirer_name", "inquirer_relation", "inquirer_phone", "subject_name"]
 CANDIDATE_FIELDS = ["name_zh", "name_latin", "birth_date"]
-CALLBACK_FIELDS = ["inquirer_name", "inquirer_relation", "inquirer_phone", "inquirer_email"]
+CALLBACK_FIELDS = ["inquirer_name", "inquirer_relation", "inquirer_phone", "inquirer_email", "subject_name"]
 REVIEW_FIELDS = ["values"]
-REVIEW_CANDIDATE_FIELDS = ["name_zh", "name_latin", "other_names", "birth_date", "passport_number", "status"]
+# What the review queue shows of a candidate person (REVIEW_ROWS, as the person has them), recorded as read; the
+# passport number only for the roles that see them (`selectors.person_fields_read`).
+REVIEW_CANDIDATE_FIELDS = ["name_zh", "name_latin", "other_names", "sex", "birth_date", "passport_number",
+                           "nationalities", "status", "hospital", "last_known_location"]
 REVIEW_REGISTRATION_FIELDS = ["name_zh", "name_latin", "birth_date", "passport_number", "phone"]
 # The row values of a review, in the order shown next to the candidate.
 REVIEW_ROWS = ["name_zh", "name_latin", "other_names", "sex", "birth_date", "passport_number", "nationality",
@@ -585,7 +588,8 @@ def _review_registrations(user: User, reviews: list[MatchReview]) -> dict[str, A
     if not ids or user.role not in STAFF_READER_ROLES:
         return {}
     found: list[Any] = list(registrations_visible(actor=user).filter(pk__in=ids))
-    audit_read_many(actor=user, objects=found, fields=REVIEW_REGISTRATION_FIELDS, purpose="review_candidates")
+    audit_read_many(actor=user, objects=found, fields=selectors.person_fields_read(user, REVIEW_REGISTRATION_FIELDS),
+                    purpose="review_candidates")
     return {str(r.pk): r for r in found}
 
 
@@ -637,16 +641,18 @@ def review_queue(request: HttpRequest, incident_id: Any, *, bound: dict[str, Rev
     reviews: list[MatchReview] = list(page_obj.object_list)
     others = import_selectors.review_other_persons(reviews=reviews)
     trips = _review_registrations(user, reviews)
+    registration_rows, person_rows = (selectors.person_fields_read(user, names)
+                                      for names in (REVIEW_REGISTRATION_ROWS, REVIEW_ROWS))
     rows = []
     for review in reviews:
         values = imports.review_values(review)
         trip = trips.get(str(review.registration_id)) if review.registration_id else None
         if review.candidate_kind == CandidateKind.REGISTRATION:
             shown = [(str(MAPPING_LABELS.get(n, n)), _row_value(values, n), _registration_value(trip, n))
-                     for n in REVIEW_REGISTRATION_ROWS]
+                     for n in registration_rows]
         else:
             shown = [(str(MAPPING_LABELS.get(n, n)), _row_value(values, n), _candidate_value(review.candidate, n))
-                     for n in REVIEW_ROWS]
+                     for n in person_rows]
         shown = [row for row in shown if row[1] or row[2]]
         rows.append(ReviewRow(
             review=review, values=shown, reasons=[reason_text(r) for r in imports.review_reasons(review)],
@@ -657,8 +663,8 @@ def review_queue(request: HttpRequest, incident_id: Any, *, bound: dict[str, Rev
         ))
     audit_read_many(actor=user, objects=list(reviews), fields=REVIEW_FIELDS, purpose="review_queue")
     persons = {r.candidate.pk: r.candidate for r in reviews} | {p.pk: p for p in others.values()}
-    audit_read_many(actor=user, objects=list(persons.values()), fields=REVIEW_CANDIDATE_FIELDS,
-                    purpose="review_candidates")
+    audit_read_many(actor=user, objects=list(persons.values()),
+                    fields=selectors.person_fields_read(user, REVIEW_CANDIDATE_FIELDS), purpose="review_candidates")
     return render(request, "console/incidents/reviews.html", _base(user, incident, rows=rows, page_obj=page_obj),
                   status=status)
 

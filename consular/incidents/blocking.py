@@ -89,6 +89,8 @@ def name_keys_write(*, owner_type: str, owner_id: uuid.UUID, names: Iterable[str
 # more people than this (a common surname and a year; 王伟 without a birth date) cannot tell them apart anyway:
 # they tie, and ties go to the lowest owner ids, the ones kept.
 PER_KEY_LIMIT = 500
+# SQLite (development, tests) answers at most 500 terms of a compound SELECT: keys are asked in batches.
+_SQLITE_KEYS_PER_STATEMENT = 400
 
 
 def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | None,
@@ -122,17 +124,25 @@ def owners_by_keys(*, owner_type: str, keys: Iterable[str], scope: uuid.UUID | N
     # and the quoted table name are formatted in; every value is a parameter.
     one_key = (f"SELECT owner_id, COUNT(*) OVER () AS n FROM (SELECT owner_id FROM {table} "  # noqa: S608
                f"WHERE key_hash = {{key}} AND owner_type = %s AND {in_scope} ORDER BY owner_id LIMIT %s) AS one")
-    if connection.vendor == "postgresql":  # one statement of constant shape, whatever the number of keys
-        found = f"unnest(%s::text[]) AS query(h) CROSS JOIN LATERAL ({one_key.format(key='query.h')}) AS k"
-        params: list[Any] = [hashes, owner_type, *scoped, per_key]
-    else:
-        found = "(" + " UNION ALL ".join(one_key.format(key="%s") for _ in hashes) + ") AS k"
-        params = [p for h in hashes for p in (h, owner_type, *scoped, per_key)]
-    sql = (f"SELECT owner_id, SUM(CAST(1 AS DOUBLE PRECISION) / n) AS weight FROM {found} "  # noqa: S608
-           f"GROUP BY owner_id ORDER BY weight DESC, owner_id LIMIT %s")
+    weigh = "SELECT owner_id, SUM(CAST(1 AS DOUBLE PRECISION) / n) AS weight FROM {found} GROUP BY owner_id"
+    top = " ORDER BY weight DESC, owner_id LIMIT %s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit + ties + 1])
-        rows = cursor.fetchall()
+        if connection.vendor == "postgresql":  # one statement of constant shape, whatever the number of keys
+            found = f"unnest(%s::text[]) AS query(h) CROSS JOIN LATERAL ({one_key.format(key='query.h')}) AS k"
+            cursor.execute(weigh.format(found=found) + top, [hashes, owner_type, *scoped, per_key, limit + ties + 1])
+            rows = cursor.fetchall()
+        else:  # a UNION ALL of the keys, in batches under SQLite's limit of 500 terms (a very long name has more)
+            weights: dict[Any, float] = {}
+            for start in range(0, len(hashes), _SQLITE_KEYS_PER_STATEMENT):
+                batch = hashes[start:start + _SQLITE_KEYS_PER_STATEMENT]
+                found = "(" + " UNION ALL ".join(one_key.format(key="%s") for _ in batch) + ") AS k"
+                cursor.execute(weigh.format(found=found),
+                               [p for h in batch for p in (h, owner_type, *scoped, per_key)])
+                for owner, weight in cursor.fetchall():
+                    weights[owner] = weights.get(owner, 0.0) + weight
+            rows = sorted(weights.items(), key=lambda row: (-row[1], row[0]))[:limit + ties + 1]
+    if not rows:
+        return []
     kept = rows[:limit]
     tied = [row for row in rows[limit:] if math.isclose(row[1], kept[-1][1])]
     if len(tied) <= ties:  # a larger group is cut anyway (ties go to the lowest owner ids)

@@ -11,7 +11,8 @@ documents). Hotline operators answer families, who are matched by the system wit
 numbers, and auditors check the process, not the persons: their exports leave the column out.
 
 Cells are protected against formula injection: a value starting with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return is written with a leading apostrophe, in both formats. Every export writes one audit entry
+carriage return is written with a leading apostrophe, in both formats; XLSX shows a control character XML
+cannot hold as U+FFFD. Every export writes one audit entry
 with the format, the number of persons and the personal fields shown, and records each person exported as
 read (purpose ``export_csv`` / ``export_xlsx``), as a list page does.
 """
@@ -26,6 +27,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from consular.core.audit import audit_read_stream, audit_record
 from consular.core.errors import ApplicationError, ErrorCode, lazy_interpolate
@@ -143,6 +145,12 @@ def persons_csv(*, actor: Any, incident: Incident, status: str | Iterable[str] |
     return out.getvalue().encode("utf-8")
 
 
+def _xlsx_text(value: str) -> str:
+    """XLSX (XML 1.0) cannot hold most control characters: each is written as U+FFFD, so a stray one in a name
+    typed or imported earlier does not fail the whole export."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+
+
 def persons_xlsx(*, actor: Any, incident: Incident, status: str | Iterable[str] | None = None) -> bytes:
     """The registry as an XLSX workbook (one sheet, written in streaming mode), same columns and rows as CSV."""
     columns, rows = _export(actor, incident, status, "xlsx")
@@ -150,7 +158,7 @@ def persons_xlsx(*, actor: Any, incident: Incident, status: str | Iterable[str] 
     sheet = workbook.create_sheet(title=incident.reference[:31] or "persons")
     sheet.append(columns)
     for row in rows:
-        sheet.append(row)
+        sheet.append([_xlsx_text(v) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

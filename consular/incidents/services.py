@@ -190,6 +190,9 @@ def _missions_by_code(codes: list[str], field_name: str, fields: dict[str, list[
     return [found[c] for c in wanted if c in found]
 
 
+EARLIEST_START = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+
+
 def _validate_incident(data: IncidentIn, fields: dict[str, list[StrOrPromise]]) -> None:
     if data.kind not in IncidentKind.values:
         fields["kind"] = [_one_of(IncidentKind.values)]
@@ -201,6 +204,8 @@ def _validate_incident(data: IncidentIn, fields: dict[str, list[StrOrPromise]]) 
         fields["started_at"] = [_("Give a date and time with a time zone.")]
     elif data.started_at > timezone.now() + datetime.timedelta(hours=1):
         fields["started_at"] = [_("An incident cannot start in the future.")]
+    elif data.started_at < EARLIEST_START:  # and year 1 in a time zone east of UTC has no UTC form at all
+        fields["started_at"] = [_("An incident cannot start before 1900.")]
 
 
 def incident_open(*, actor: Any, data: IncidentIn) -> Incident:
@@ -677,9 +682,11 @@ def inquiry_submit(*, actor: Any, incident: Incident, data: InquiryIn,
         )
         audit_record(actor=actor, action="inquiry.submit", obj=inquiry,
                      data={"incident": str(incident.pk), "channel": data.channel})
-    found = selectors.candidates(incident=incident, name=inquiry.subject_name,
-                                 birth_date=inquiry.subject_birth_date or None,
-                                 passport_number=inquiry.subject_passport_number, limit=limit)
+        # In the same transaction: an inquiry whose candidates could not be answered is not kept (a retry would
+        # otherwise add a second one).
+        found = selectors.candidates(incident=incident, name=inquiry.subject_name,
+                                     birth_date=inquiry.subject_birth_date or None,
+                                     passport_number=inquiry.subject_passport_number, limit=limit)
     return inquiry, found
 
 

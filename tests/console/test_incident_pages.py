@@ -269,6 +269,7 @@ def test_hq_opens_an_incident(client_as: Callable[[str], Client], hq: User) -> N
     ({"country": "Atlantis"}, "country"),
     ({"started_at": "yesterday"}, "started_at"),
     ({"started_at": "2999-01-01T00:00"}, "started_at"),  # the service: in the future
+    ({"started_at": "0001-01-01T00:00"}, "started_at"),  # before 1900 (year 1 east of UTC has no UTC form)
     ({"lead_mission": "XX-NOPE"}, "lead_mission"),  # the service: unknown mission
     ({"missions": "XX-NOPE"}, "missions"),
     ({"subdivision": "LA-ZZ"}, "subdivision"),
@@ -691,3 +692,32 @@ def test_inquiry_list_and_imports_list_are_readable_by_auditors(
     body = body_of(client.get(f"/console/incidents/{incident.pk}/imports/"))
     assert "manifest.csv" in body and 'enctype="multipart/form-data"' not in body
     assert ImportRow.objects.count() == 3
+
+
+@pytest.mark.parametrize("role", ["hotline_operator", "auditor", "hq_officer"])
+def test_the_review_queue_shows_passport_numbers_only_to_officers(client_as: Callable[[str], Client],
+                                                                   incident: Incident, hq: User, wang: AffectedPerson,
+                                                                   role: str) -> None:
+    """A row whose passport number differs from the registry's goes to review; both numbers are shown (and
+    recorded as read) only to the roles that see passport numbers, as on the person's page and in exports."""
+    from consular.incidents.imports import list_import
+
+    row = "王建国,WANG JIANGUO,M,02/03/1961,E99999999,CHN,injured,12A\n"
+    list_import(actor=hq, incident=incident, data=MANIFEST.split(b"\n")[1] + b"\n" + row.encode(),
+                filename="m.csv", mapping=None, kind="manifest")
+    review = MatchReview.objects.get(state="pending")
+    page = body_of(client_as(role).get(f"/console/incidents/{incident.pk}/reviews/"))
+    assert f'data-review="{review.pk}"' in page and "WANG JIANGUO" in page
+    sees = role == "hq_officer"
+    assert ("E12345678" in page, "E99999999" in page) == (sees, sees)
+    read = AuditEntry.objects.get(action="affectedperson.read", object_id=str(wang.pk),
+                                  data__purpose="review_candidates")
+    assert ("passport_number" in read.data["fields"]) == sees
+    assert {"last_known_location", "hospital", "sex", "nationalities"} <= set(read.data["fields"])
+
+
+def test_the_callbacks_page_records_the_subject_read(client_as: Callable[[str], Client], incident: Incident,
+                                                     callback: CallBack) -> None:
+    body_of(client_as("hotline_operator").get(f"/console/incidents/{incident.pk}/callbacks/"))
+    read = AuditEntry.objects.get(action="callback.read", object_id=str(callback.pk), data__purpose="callbacks")
+    assert {"inquirer_name", "inquirer_phone", "subject_name"} <= set(read.data["fields"])

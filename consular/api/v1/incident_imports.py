@@ -176,17 +176,18 @@ class CandidateOutSerializer(serializers.Serializer):
     name_latin = serializers.CharField()
     other_names = serializers.ListField(child=serializers.CharField())
     birth_date = serializers.DateField(allow_null=True)
-    passport_number = serializers.CharField()
+    passport_number = serializers.CharField(allow_null=True, help_text="Null for roles that do not see passport "
+                                                                       "numbers (hotline operators, auditors).")
     status = serializers.ChoiceField(choices=PersonStatus.choices)
     score = serializers.FloatField(min_value=0, max_value=1)
     reasons = serializers.ListField(child=serializers.CharField())
 
 
-def _candidate(person: AffectedPerson, score: float, reasons: list[str]) -> dict[str, Any]:
+def _candidate(person: AffectedPerson, score: float, reasons: list[str], *, passport: bool) -> dict[str, Any]:
     return {"id": person.pk, "name_zh": person.name_zh, "name_latin": person.name_latin,
             "other_names": [n for n in person.other_names.splitlines() if n.strip()],
-            "birth_date": person.birth_date, "passport_number": person.passport_number, "status": person.status,
-            "score": score, "reasons": reasons}
+            "birth_date": person.birth_date, "passport_number": person.passport_number if passport else None,
+            "status": person.status, "score": score, "reasons": reasons}
 
 
 class CandidateRegistrationSerializer(serializers.Serializer):
@@ -257,18 +258,27 @@ class ReviewOutSerializer(serializers.ModelSerializer):
         found = _candidate_registration(obj, self.context.get("registrations", {}))
         return None if found is None else dict(CandidateRegistrationSerializer(found).data)
 
-    @extend_schema_field(serializers.DictField(help_text="The row's values by field (dates as YYYY-MM-DD)."))
+    def _passports(self) -> bool:
+        return bool(self.context.get("passports"))
+
+    @extend_schema_field(serializers.DictField(help_text="The row's values by field (dates as YYYY-MM-DD); the "
+                                                         "passport number only for roles that see them."))
     def get_values(self, obj: MatchReview) -> dict[str, Any]:
-        return imports.review_values(obj)
+        values = imports.review_values(obj)
+        if not self._passports() and "passport_number" in values:
+            values["passport_number"] = None
+        return values
 
     @extend_schema_field(CandidateOutSerializer)
     def get_candidate(self, obj: MatchReview) -> dict[str, Any]:
-        return CandidateOutSerializer(_candidate(obj.candidate, obj.score, imports.review_reasons(obj))).data
+        return CandidateOutSerializer(_candidate(obj.candidate, obj.score, imports.review_reasons(obj),
+                                                 passport=self._passports())).data
 
     @extend_schema_field(CandidateOutSerializer(many=True))
     def get_others(self, obj: MatchReview) -> list[Any]:
         persons: dict[str, AffectedPerson] = self.context.get("others", {})
-        return [CandidateOutSerializer(_candidate(persons[str(o["person"])], o["score"], [])).data
+        return [CandidateOutSerializer(_candidate(persons[str(o["person"])], o["score"], [],
+                                                  passport=self._passports())).data
                 for o in obj.others if str(o.get("person")) in persons]
 
     @extend_schema_field(serializers.UUIDField(allow_null=True, help_text="The person the row became."))
@@ -379,14 +389,16 @@ class ReviewList(AuditedList):
         reviews = list(page or [])
         self._others = import_selectors.review_other_persons(reviews=reviews)
         persons = {r.candidate.pk: r.candidate for r in reviews} | {p.pk: p for p in self._others.values()}
-        audit_read_many(actor=self.request.user, objects=list(persons.values()), fields=REVIEW_CANDIDATE_PERSONAL,
+        audit_read_many(actor=self.request.user, objects=list(persons.values()),
+                        fields=selectors.person_fields_read(self.request.user, REVIEW_CANDIDATE_PERSONAL),
                         purpose="review_candidates")
         self._registrations = _visible_registrations(self.request, reviews)
         return page
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "others": getattr(self, "_others", {}),
-                "registrations": getattr(self, "_registrations", {})}
+                "registrations": getattr(self, "_registrations", {}),
+                "passports": selectors.sees_passport_numbers(self.request.user)}
 
 
 def _review_or_404(request: Request, incident: Incident, review_id: str) -> MatchReview:
@@ -401,9 +413,12 @@ def _review_detail(request: Request, incident: Incident, review: MatchReview) ->
     others = import_selectors.review_other_persons(reviews=[review])
     audit_read(actor=request.user, obj=review, fields=REVIEW_PERSONAL, purpose="review_queue")
     audit_read_many(actor=request.user, objects=[review.candidate, *others.values()],
-                    fields=REVIEW_CANDIDATE_PERSONAL, purpose="review_candidates")
+                    fields=selectors.person_fields_read(request.user, REVIEW_CANDIDATE_PERSONAL),
+                    purpose="review_candidates")
     registrations = _visible_registrations(request, [review])
-    return Response(ReviewOutSerializer(review, context={"others": others, "registrations": registrations}).data)
+    context = {"others": others, "registrations": registrations,
+               "passports": selectors.sees_passport_numbers(request.user)}
+    return Response(ReviewOutSerializer(review, context=context).data)
 
 
 class ReviewDetail(APIView):

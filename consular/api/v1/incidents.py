@@ -376,13 +376,17 @@ class InquiryClose(APIView):
 
 # --- Call-backs ---------------------------------------------------------------------------------------------------
 
+# What a call-back shows of its inquirer (and records as read).
+CALLBACK_PERSONAL = ["inquirer_name", "inquirer_relation", "inquirer_phone", "inquirer_email"]
+
+
 class CallBackList(AuditedList):
     """Call-backs owed to inquirers, earliest due first: pending by default (`done=true`: the ones made),
     `due=true` only those due now. Each listed call-back (its inquirer's contact) is recorded as read."""
 
     permission_classes = [IsStaff]
     serializer_class = s.CallBackOutSerializer
-    audit_fields = ["inquirer_name", "inquirer_relation", "inquirer_phone", "inquirer_email"]
+    audit_fields = CALLBACK_PERSONAL
     audit_purpose = "callbacks"
     _now: datetime.datetime | None = None
 
@@ -416,5 +420,5 @@ class CallBackDone(APIView):
         done: CallBack = services.callback_done(actor=request.user, callback=callback,
                                                 note=data.validated_data["note"])
         done = selectors.callback_get(actor=request.user, incident=incident, callback_id=done.pk) or done
-        audit_read(actor=request.user, obj=done, fields=["inquirer_name", "inquirer_phone"])
+        audit_read(actor=request.user, obj=done, fields=CALLBACK_PERSONAL)
         return Response(s.CallBackOutSerializer(done, context={"now": timezone.now()}).data)
