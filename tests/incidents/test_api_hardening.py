@@ -19,17 +19,13 @@ from tests.incidents.incident_helpers import INCIDENT_BODY, INQUIRY_BODY, PERSON
 
 
 @pytest.fixture
-def world(api, roles) -> dict[str, Any]:
-    hq = api(roles["hq_officer"])
-    incident = hq.post("/api/v1/incidents", INCIDENT_BODY, format="json").json()
-    base = f"/api/v1/incidents/{incident['id']}"
-    person = hq.post(f"{base}/persons", PERSON_BODY, format="json").json()
-    return {"base": base, "person": person}
+def world(api_incident) -> dict[str, Any]:
+    return api_incident
 
 
 @pytest.mark.parametrize("where", ["incident", "person"])
 def test_a_lone_surrogate_in_a_field_name_is_a_400(api, roles, world, where):
-    url = world["base"] if where == "incident" else f"{world['base']}/persons/{world['person']['id']}"
+    url = world["base"] if where == "incident" else f"{world['base']}/persons/{world['wang']['id']}"
     response = api(roles["hq_officer"]).patch(url, '{"x\\ud800": 1}', content_type="application/json")
     assert response.status_code == 400, response.content
     fields = response.json()["error"]["fields"]
@@ -102,8 +98,8 @@ def test_control_characters_do_not_fail_the_xlsx_export(api, roles, world):
 def test_a_call_back_made_records_every_contact_it_shows(api, roles, world):
     hq = api(roles["hq_officer"])
     inquiry = hq.post(f"{world['base']}/inquiries", INQUIRY_BODY, format="json").json()
-    hq.post(f"{world['base']}/inquiries/{inquiry['id']}/attach", {"person": world["person"]["id"]}, format="json")
-    hq.patch(f"{world['base']}/persons/{world['person']['id']}",
+    hq.post(f"{world['base']}/inquiries/{inquiry['id']}/attach", {"person": world["wang"]["id"]}, format="json")
+    hq.patch(f"{world['base']}/persons/{world['wang']['id']}",
              {"status": "injured", "source": {"kind": "call", "ref": "c1"}}, format="json")
     callback = CallBack.objects.get()
     done = hq.post(f"{world['base']}/callbacks/{callback.pk}/done", {"note": "told her"}, format="json")

@@ -207,7 +207,21 @@ def test_a_typo_in_a_one_syllable_given_name_finds_the_person_born_that_year(db)
                                                  scope=None, limit=5, per_key=5)  # another year: another bucket
 
 
-def test_scoring_stops_where_no_one_left_can_enter_and_answers_the_same(operator, incident, monkeypatch):
+@pytest.fixture
+def scored(monkeypatch) -> list[uuid.UUID]:
+    """The ids of the persons `selectors.candidates` scores, in order (it scores each through `_best`)."""
+    ids: list[uuid.UUID] = []
+    best = selectors._best
+
+    def counting(query, person, *known):
+        ids.append(person.pk)
+        return best(query, person, *known)
+
+    monkeypatch.setattr(selectors, "_best", counting)
+    return ids
+
+
+def test_scoring_stops_where_no_one_left_can_enter_and_answers_the_same(operator, incident, scored):
     """Candidates are scored in the order of the best their birth date allows (`matching.score_bound`): with ten
     kept, no one whose bound is below the tenth is scored, and someone born two years off (bound 0.083, under
     the floor of 0.10) never is; the answer is the one scoring everyone gives."""
@@ -215,27 +229,18 @@ def test_scoring_stops_where_no_one_left_can_enter_and_answers_the_same(operator
     for i, date in enumerate(born):
         add_person(operator, incident, name_zh="王建" + GIVEN[i % len(GIVEN)], name_latin="", passport_number="",
                    birth_date=date)
-    scored: list[uuid.UUID] = []
-    best = selectors._best
-
-    def counting(query, person, *known):
-        scored.append(person.pk)
-        return best(query, person, *known)
-
-    monkeypatch.setattr(selectors, "_best", counting)
     found = selectors.candidates(incident=incident, name="王建国", birth_date="1961-03-02")
     assert len(found) == 10 and all(c.person.birth_date == datetime.date(1961, 3, 2) for c in found)
     assert len(scored) == 12  # the twelve born that day; the same year (bound 0.52) and 1963 are never scored
 
-    monkeypatch.setattr(selectors, "_best", best)
     persons = list(AffectedPerson.objects.filter(incident=incident))
     query = selectors.NameRecord(name="王建国", birth_date="1961-03-02")
-    everyone = sorted((best(query, p) for p in persons), key=lambda c: (-c.score, str(c.person.pk)))
+    everyone = sorted((selectors._best(query, p) for p in persons), key=lambda c: (-c.score, str(c.person.pk)))
     expected = [(c.person.pk, c.score, c.reasons) for c in everyone if c.score >= 0.1][:10]
     assert [(c.person.pk, c.score, c.reasons) for c in found] == expected
 
 
-def test_of_a_crowd_with_the_very_name_and_date_only_the_first_ten_are_scored(operator, incident, monkeypatch):
+def test_of_a_crowd_with_the_very_name_and_date_only_the_first_ten_are_scored(operator, incident, scored):
     """Fifteen people named 王建国 born the day asked for tie at the best their birth date allows: the ten with
     the lowest ids are the answer, and none of the crowd after them is scored (ties go by id: a later one cannot
     pass them)."""
@@ -243,14 +248,6 @@ def test_of_a_crowd_with_the_very_name_and_date_only_the_first_ten_are_scored(op
                         birth_date=datetime.date(1961, 3, 2)) for _ in range(15)]
     add_person(operator, incident, name_zh="王建军", name_latin="", passport_number="",
                birth_date=datetime.date(1961, 3, 2))  # the same bound: scored if its id comes first
-    scored: list[uuid.UUID] = []
-    best = selectors._best
-
-    def counting(query, person, *known):
-        scored.append(person.pk)
-        return best(query, person, *known)
-
-    monkeypatch.setattr(selectors, "_best", counting)
     for name in ("王建国", "WANG JIANGUO"):
         scored.clear()
         found = selectors.candidates(incident=incident, name=name, birth_date="1961-03-02")

@@ -15,19 +15,12 @@ from hypothesis import strategies as st
 from consular.core.models import AuditEntry
 from consular.incidents.import_models import ListImport, MatchReview
 from consular.incidents.models import AffectedPerson, PersonStatusChange
-from tests.incidents.incident_helpers import INCIDENT_BODY, PERSON_BODY
 from tests.incidents.test_imports import BAD_ROWS, csv_bytes, xlsx_bytes
 
 
 @pytest.fixture
-def world(api, roles) -> dict[str, Any]:
-    hq = api(roles["hq_officer"])
-    incident = hq.post("/api/v1/incidents", INCIDENT_BODY, format="json").json()
-    base = f"/api/v1/incidents/{incident['id']}"
-    wang = hq.post(f"{base}/persons", PERSON_BODY, format="json").json()
-    zhao = hq.post(f"{base}/persons", {"name_zh": "赵敏", "name_latin": "ZHAO MIN", "birth_date": "1975-04-04"},
-                   format="json").json()
-    return {"base": base, "wang": wang, "zhao": zhao}
+def world(api_incident) -> dict[str, Any]:
+    return api_incident
 
 
 def _upload(data: bytes | None = None, name: str = "manifest.csv", **fields: Any) -> dict[str, Any]:
