@@ -521,6 +521,8 @@ def parse(name: str) -> ParsedName:
 def _typo_credit(distance: int, length: int) -> float:
     if distance == 0:
         return 1.0
+    if length <= 1:  # one letter for another (LI A, LI B) is another name, not a typo of it
+        return 0.0
     allowed = 1 if length <= 5 else (2 if length <= 10 else 3)
     if distance > allowed:
         return 0.0
@@ -772,7 +774,10 @@ def compare_names(a: ParsedName, b: ParsedName) -> NameComparison:
                 d = OSA.distance(x, y)
                 if d < distance:
                     distance, length = d, max(len(x), len(y))
-        credit = _typo_credit(distance, length) - (0.0 if distance == 0 else 0.02)
+        # A letter off in a name of four letters or fewer (LIA, LIB) is a different given name, not a typo:
+        # a typo within a short given name is the part comparison's to credit (LI NB for LI NA).
+        credit = _typo_credit(distance, length) - (0.0 if distance == 0 else 0.02) if distance == 0 or length >= 5 \
+            else 0.0
         if credit > best.similarity:
             best = NameComparison(credit, None, None, False, False, True)
     return best

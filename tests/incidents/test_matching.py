@@ -687,3 +687,12 @@ def test_match_empties_the_caches_of_one_search():
                                             NameRecord(name="LI NA", id="b")])
     assert [r.id for r in found] == ["a", "b"]
     assert matching.parse.cache_info().currsize == 0 and matching._name_evidence.cache_info().currsize > 0
+
+
+@pytest.mark.parametrize(("a", "b"), [("LI A", "LI B"), ("Q Y", "Q Z"), ("WANG A", "WANG E")])
+def test_one_letter_for_another_is_another_name_even_born_the_same_day(a, b):
+    """A one-letter given name (an initial on a list) replaced by another letter is not a typo: with the same
+    surname and birth date the pair is worth an officer's look at most, never linked by itself."""
+    found = score(NameRecord(name=a, birth_date="1980-01-01"), NameRecord(name=b, birth_date="1980-01-01"))
+    assert found.score < MATCH_THRESHOLD, found
+    assert not any("typo" in r for r in found.reasons), found.reasons
