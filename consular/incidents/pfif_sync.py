@@ -85,6 +85,10 @@ _SEX_FROM_PFIF: dict[str, str] = {"male": Sex.MALE, "female": Sex.FEMALE, "other
 _MORE_PRECISE_THAN_SAFE = frozenset({PersonStatus.INJURED, PersonStatus.HOSPITALISED})
 # Clock skew allowed on a record's dates; a later date is an error (it would make every later note stale).
 FUTURE_SKEW = datetime.timedelta(minutes=10)
+# A note cannot be about the incident when it is much older than the incident's recorded start (a year 1 from a
+# broken export). The margin is wide: the start an officer records may be late for a slow-onset event (a flood,
+# an evacuation), and a true note refused would be worse than an odd date kept.
+BEFORE_INCIDENT_SKEW = datetime.timedelta(days=90)
 
 
 # --- Who may ------------------------------------------------------------------------------------------------
@@ -312,6 +316,7 @@ class _Importer:
         self.domain = pfif_domain()
         self.persons: dict[str, AffectedPerson] = {}  # record id -> registry person
         self.latest = timezone.now() + FUTURE_SKEW
+        self.earliest = incident.started_at - BEFORE_INCIDENT_SKEW
 
     def _future(self, rid: str, dates: dict[str, datetime.datetime | None]) -> bool:
         """Report a record dated after now (beyond clock skew) as an error; True when it is one."""
@@ -446,6 +451,9 @@ class _Importer:
             self.summary._error(nid[:80] + "…", "note_record_id", _too_long_id())
             return
         if self._future(nid, {"source_date": note.source_date, "entry_date": note.entry_date}):
+            return
+        if note.source_date < self.earliest:
+            self.summary._error(nid, "source_date", _("This time is long before the incident began."))
             return
         if PfifNoteSeen.objects.filter(incident=self.incident, note_record_id=nid).exists():
             self.summary.notes_seen_before += 1

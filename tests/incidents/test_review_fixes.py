@@ -178,3 +178,18 @@ def test_the_review_api_still_shows_the_full_reasons(api, roles):
                    format="multipart").status_code == 201
     review = hq.get(f"{base}/reviews", {"state": "pending"}).json()["results"][0]
     assert any(r.startswith("surname_match:ZHAO") for r in review["candidate"]["reasons"])
+
+
+def test_a_pfif_note_dated_before_the_incident_is_an_error_and_changes_nothing(hq, incident):
+    """A status note long before the incident (a year 1 from a broken export) is reported, not applied: it cannot
+    be about this incident. A note days before its recorded start (a slow-onset event recorded late) is taken as
+    any other (here older than what the registry knows: stale)."""
+    person = add_person(hq, incident)
+    ancient = _note(1, "believed_missing", datetime.datetime(1, 1, 1, tzinfo=datetime.UTC))
+    summary = incident_pfif_import(actor=hq, incident=incident, data=pfif.export_pfif([_person()], notes=(ancient,)))
+    assert summary.notes_applied == 0
+    assert any(e["record"] == f"{OUTSIDE}/n.1" and e["field"] == "source_date" for e in summary.as_dict()["errors"])
+    assert AffectedPerson.objects.get(pk=person.pk).status == "unaccounted"
+    early = _note(2, "believed_missing", incident.started_at - datetime.timedelta(days=20))
+    summary = incident_pfif_import(actor=hq, incident=incident, data=pfif.export_pfif([_person()], notes=(early,)))
+    assert (summary.notes_stale, summary.as_dict()["errors"]) == (1, [])
