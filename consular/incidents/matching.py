@@ -776,10 +776,10 @@ def compare_names(a: ParsedName, b: ParsedName) -> NameComparison:
                     distance, length = d, max(len(x), len(y))
         # A letter off in a name of four letters or fewer (LIA, LIB) is a different given name, not a typo:
         # a typo within a short given name is the part comparison's to credit (LI NB for LI NA).
-        credit = _typo_credit(distance, length) - (0.0 if distance == 0 else 0.02) if distance == 0 or length >= 5 \
-            else 0.0
-        if credit > best.similarity:
-            best = NameComparison(credit, None, None, False, False, True)
+        if distance == 0 or length >= 5:
+            credit = _typo_credit(distance, length) - (0.0 if distance == 0 else 0.02)
+            if credit > best.similarity:
+                best = NameComparison(credit, None, None, False, False, True)
     return best
 
 

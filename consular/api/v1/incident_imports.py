@@ -259,7 +259,8 @@ class ReviewOutSerializer(serializers.ModelSerializer):
         return None if found is None else dict(CandidateRegistrationSerializer(found).data)
 
     def _passports(self) -> bool:
-        return bool(self.context.get("passports"))
+        request = self.context.get("request")  # as the person serializer: the caller's role decides
+        return request is not None and selectors.sees_passport_numbers(request.user)
 
     @extend_schema_field(serializers.DictField(help_text="The row's values by field (dates as YYYY-MM-DD); the "
                                                          "passport number only for roles that see them."))
@@ -397,8 +398,7 @@ class ReviewList(AuditedList):
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "others": getattr(self, "_others", {}),
-                "registrations": getattr(self, "_registrations", {}),
-                "passports": selectors.sees_passport_numbers(self.request.user)}
+                "registrations": getattr(self, "_registrations", {})}
 
 
 def _review_or_404(request: Request, incident: Incident, review_id: str) -> MatchReview:
@@ -416,8 +416,7 @@ def _review_detail(request: Request, incident: Incident, review: MatchReview) ->
                     fields=selectors.person_fields_read(request.user, REVIEW_CANDIDATE_PERSONAL),
                     purpose="review_candidates")
     registrations = _visible_registrations(request, [review])
-    context = {"others": others, "registrations": registrations,
-               "passports": selectors.sees_passport_numbers(request.user)}
+    context = {"others": others, "registrations": registrations, "request": request}
     return Response(ReviewOutSerializer(review, context=context).data)
 
 
