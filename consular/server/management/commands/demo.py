@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from consular.server.demo import DEMO_PASSWORD, demo_load
 from consular.server.demo_cases import demo_cases_load
+from consular.server.demo_incident import DEMO_TITLE, demo_incident_load
 from consular.server.web import serve
 
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         made_cases, made_calls = demo_cases_load()
         if made_cases:
             self.stdout.write(f"Loaded a demo year: {made_cases} cases, {made_calls} calls (all fictitious).")
+        if made_persons := demo_incident_load():
+            self.stdout.write(f"Opened a demo major incident ({DEMO_TITLE}) with {made_persons} persons.")
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write("")
         self.stdout.write(f"Consular is running at {url}  (officer console: {url}console/, API: {url}api/docs/)")
